@@ -1,0 +1,392 @@
+"""Read and write models and study folders.
+
+Reading is defensive: a model file is refused with a clear :class:`cem.errors.InputError`
+when it is missing, empty, binary, too large, not UTF-8, malformed YAML, or full of YAML
+aliases (a "billion laughs" document); YAML is parsed with the safe loader only. Every
+problem of a readable model is collected by :mod:`cem.validate` and raised once.
+
+A *study folder* holds ``model.yaml`` (or ``model.yml``), an optional ``study.yaml`` with
+the study's settings, and optional measured data (``survey.csv``, ``events.csv``,
+``transactions.csv``, ``customers.csv``), see :data:`DATA_FILES`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import yaml
+
+from . import validate
+from .errors import InputError, Problem
+from .graph import build_graph
+from .schema import suggest
+
+__all__ = [
+    "Study",
+    "load_model",
+    "load_study",
+    "read_yaml",
+    "find_model_file",
+    "write_graphml",
+    "write_node_link",
+    "MODEL_FILES",
+    "DATA_FILES",
+    "MAX_MODEL_BYTES",
+]
+
+#: File names a study folder's model may have, in order of preference.
+MODEL_FILES = ("model.yaml", "model.yml")
+
+#: Optional measured data of a study: key -> accepted file names.
+DATA_FILES = {
+    "survey": ("survey.csv",),
+    "events": ("events.csv", "events.parquet", "events.xes", "events.xes.gz"),
+    "transactions": ("transactions.csv",),
+    "customers": ("customers.csv",),
+}
+
+#: Model files above this size are refused before parsing (a model is a few hundred rows).
+MAX_MODEL_BYTES = 20 * 1024 * 1024
+
+#: More YAML aliases than this and the file is refused: models need none, bombs need many.
+MAX_YAML_ALIASES = 200
+
+#: Settings a study.yaml may hold: key -> (type, doc).
+STUDY_KEYS = {
+    "title": ("str", "title shown on the report"),
+    "client": ("str", "client name"),
+    "description": ("str", "what the study is about"),
+    "currency": ("str", "currency code of money figures, e.g. EUR"),
+    "discount_rate": ("rate", "yearly discount rate for lifetime value, 0..1"),
+    "horizon": ("number", "lifetime value horizon, in years"),
+    "margin": ("rate", "gross margin on revenue, 0..1"),
+    "segment": ("str", "column of customers.csv or survey.csv that names the segment"),
+    "mappings": ("mapping", "column mappings of the data files"),
+}
+
+
+@dataclass
+class Study:
+    """A study folder, loaded: the model's graph, the settings, and the data files present.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The study folder.
+    name : str
+        Short name of the study (the folder's name), used for its report run.
+    graph : networkx.MultiDiGraph
+        The validated model.
+    config : dict
+        Settings from study.yaml (empty when there is none).
+    files : dict
+        Data files present: key of :data:`DATA_FILES` -> path.
+    warnings : list of Problem
+        Things worth knowing that did not stop the load.
+    """
+
+    path: Path
+    name: str
+    graph: nx.MultiDiGraph
+    config: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def title(self):
+        """The study's title: study.yaml's title, else the model's name."""
+        return self.config.get("title") or self.graph.graph.get("name") or self.name
+
+    def missing(self):
+        """Keys of :data:`DATA_FILES` this study has no file for."""
+        return [k for k in DATA_FILES if k not in self.files]
+
+
+def _read_text(path, what="model"):
+    """The text of a file, or an InputError saying plainly why it cannot be read."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError.single(str(path), f"no such file or folder")
+    if p.is_dir():
+        raise InputError.single(str(path), f"is a folder; expected a {what} file")
+    size = p.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise InputError.single(str(path), f"is {size / 2**20:.0f} MiB; a {what} file may be at most "
+                                f"{MAX_MODEL_BYTES / 2**20:.0f} MiB")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError.single(str(path), f"cannot be read: {exc.strerror}") from None
+    if b"\x00" in raw[:8192]:
+        raise InputError.single(str(path), f"is a binary file, not a YAML {what}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(str(path), f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    if not text.strip():
+        raise InputError.single(str(path), f"is empty; expected a YAML {what}")
+    return text
+
+
+def _line_index(node, path=(), out=None):
+    """Map each key path of a composed YAML document to its 1-based line."""
+    if out is None:
+        out = {}
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark.line)
+            out[path + (key,)] = k.start_mark.line + 1
+            _line_index(v, path + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), out)
+    return out
+
+
+def read_yaml(path, what="model"):
+    """Read a YAML file safely, keeping the line of every key.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What the file should hold, for messages.
+
+    Returns
+    -------
+    data : object
+        The parsed document.
+    locate : callable
+        ``locate(path, key) -> "line: key"``, the locator :mod:`cem.validate` uses.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, binary or malformed file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.yaml"
+    >>> _ = f.write_text("model:\\n  name: Demo\\njobs:\\n  - {id: J, name: x}\\n")
+    >>> data, locate = read_yaml(f)
+    >>> locate(("jobs", 0, "name"), "jobs[J].name")
+    '4: jobs[J].name'
+    """
+    text = _read_text(path, what)
+    try:
+        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader))
+        if aliases > MAX_YAML_ALIASES:
+            raise InputError.single(str(path), f"uses {aliases} YAML aliases (at most {MAX_YAML_ALIASES}); "
+                                    "write the values out instead")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.SafeLoader(text).get_single_data() if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = str(mark.line + 1) if mark is not None else ""
+        what_wrong = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        detail = f"{what_wrong} ({context})" if context else what_wrong
+        raise InputError.single(str(path), f"malformed YAML: {detail}", line) from None
+    except RecursionError:
+        raise InputError.single(str(path), "YAML nested too deeply") from None
+    lines = _line_index(node) if node is not None else {}
+
+    def locate(key_path, key):
+        for n in range(len(key_path), -1, -1):
+            line = lines.get(tuple(key_path[:n]))
+            if line is not None:
+                return f"{line}: {key}" if key else str(line)
+        return key
+
+    return data, locate
+
+
+def find_model_file(path):
+    """The model file of a study folder, or the path itself when it is a file.
+
+    Raises
+    ------
+    InputError
+        The path does not exist, or the folder holds no model file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError.single(str(path), "no such file or folder")
+    if p.is_file():
+        return p
+    for name in MODEL_FILES:
+        if (p / name).is_file():
+            return p / name
+    if (p / "model.xlsx").is_file():
+        raise InputError.single(str(p / "model.xlsx"), "workbook models are not read yet; "
+                                "write the model as model.yaml")
+    raise InputError.single(str(path), f"holds no model: expected one of {', '.join(MODEL_FILES)}")
+
+
+def _model_from_file(path):
+    """Graph and warnings of a model file; raises InputError with every problem."""
+    path = Path(path)
+    data, locate = read_yaml(path)
+    file = str(path)
+    tables, problems, warnings = validate.check_tables(data, file, locate, default_name=path.parent.name
+                                                       if path.stem == "model" else path.stem)
+    if problems:
+        raise InputError(problems, warnings)
+    G = build_graph(tables, source=file)
+    problems = validate.check_structure(G, tables, file, locate)
+    if problems:
+        raise InputError(problems, warnings)
+    return G, warnings
+
+
+def load_model(path):
+    """Read and validate a model; return its graph.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model YAML file, or a study folder holding one.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Every node has ``kind``, every edge ``relation`` (also its key).
+
+    Raises
+    ------
+    InputError
+        With every problem of the model, one per line ``file:line: key: what is wrong``.
+
+    Examples
+    --------
+    >>> import cem
+    >>> G = cem.load_model("data/examples/solar")  # doctest: +SKIP
+    >>> G.nodes["S_quote"]["stage"]  # doctest: +SKIP
+    'evaluate'
+    """
+    G, _ = _model_from_file(find_model_file(path))
+    return G
+
+
+def _check_study_config(data, file, locate):
+    problems = []
+    if data is None:
+        return {}, problems
+    if not isinstance(data, dict):
+        return {}, [Problem(file, "", "study.yaml must be a mapping of settings such as title: ..., currency: EUR")]
+    clean = {}
+    for key, value in data.items():
+        where = locate((key,), str(key))
+        spec = STUDY_KEYS.get(key)
+        if spec is None:
+            hint = suggest(str(key), STUDY_KEYS)
+            problems.append(Problem(file, where, f"unknown setting '{key}'; expected one of "
+                                    f"{', '.join(STUDY_KEYS)}" + (f"; did you mean '{hint}'?" if hint else "")))
+            continue
+        kind, doc = spec
+        if kind == "mapping":
+            ok = isinstance(value, dict)
+        elif kind == "str":
+            ok = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+            value = str(value) if ok else value
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and (
+                kind != "rate" or value <= 1)
+        if not ok:
+            problems.append(Problem(file, where, f"{key} must be {doc}; got {value!r}"))
+            continue
+        clean[key] = value
+    return clean, problems
+
+
+def load_study(path):
+    """Load a study folder: its model (validated), its settings and which data files it has.
+
+    Parameters
+    ----------
+    path : str or Path
+        A study folder, or a model file (a study of the model alone).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    InputError
+        Every problem of the model and of study.yaml, together.
+    """
+    p = Path(path)
+    model_file = find_model_file(p)
+    folder = p if p.is_dir() else model_file.parent
+    problems, warnings = [], []
+    G = None
+    try:
+        G, warnings = _model_from_file(model_file)
+    except InputError as exc:
+        problems += exc.problems
+        warnings += exc.warnings
+    config = {}
+    study_file = folder / "study.yaml"
+    if p.is_dir() and study_file.exists():
+        try:
+            data, locate = read_yaml(study_file, what="study settings")
+            config, more = _check_study_config(data, str(study_file), locate)
+            problems += more
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems, warnings)
+    files = {}
+    if p.is_dir():
+        for key, names in DATA_FILES.items():
+            for name in names:
+                if (folder / name).is_file():
+                    files[key] = folder / name
+                    break
+    if "currency" in config:
+        G.graph["currency"] = config["currency"]
+    return Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
+                 config=config, files=files, warnings=warnings)
+
+
+def _atomic_write_text(path, text):
+    """Write a file through a temporary file in the same folder, so a crash leaves no half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_graphml(G, path):
+    """Write the graph as GraphML (for Gephi, yEd, Cytoscape).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> G = nx.MultiDiGraph(name="demo"); G.add_edge("t", "s", key="serves", relation="serves")
+    >>> p = write_graphml(G, pathlib.Path(tempfile.mkdtemp()) / "m.graphml")
+    >>> sorted(nx.read_graphml(p, force_multigraph=True).edges(keys=True))
+    [('t', 's', 'serves')]
+    """
+    lines = nx.generate_graphml(G, named_key_ids=True)
+    return _atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def write_node_link(G, path):
+    """Write the graph as node-link JSON (d3, networkx ``node_link_graph``)."""
+    data = nx.node_link_data(G, edges="edges")
+    return _atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")

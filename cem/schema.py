@@ -1,0 +1,220 @@
+"""Vocabularies and table schemas of a cem model.
+
+A model is seven node tables (one per kind) and one table of links. This module says what
+each table holds, which values each closed field may take, and which relations may join
+which kinds. :mod:`cem.validate` checks input against it; :mod:`cem.graph` builds the graph
+from it; the workbook and the docs are generated from it, so it is the one place to change a
+vocabulary.
+
+Decisions recorded here (see also docs/design.md):
+
+* ``step``, ``owner``, ``actor``, ``provided_by`` columns of the node tables are shorthands
+  for links (``serves``, ``owns``, ``has_need``, ``requires``, ``provides``); the ``step``
+  column may hold one id or a list of ids.
+* Within a job, ``next`` follows ``position``. A step that has explicit ``next`` links to
+  steps of its own job keeps only those (to express a branch or a skip); links to other jobs
+  (the next cycle) are added to the implicit order.
+"""
+from __future__ import annotations
+
+import difflib
+
+__all__ = [
+    "KINDS",
+    "RELATIONS",
+    "STAGES",
+    "JOB_MAP",
+    "DIMENSIONS",
+    "NEED_DIMENSIONS",
+    "CHANNELS",
+    "ENTITY_TYPES",
+    "ACTOR_ROLES",
+    "PERFORM_ROLES",
+    "PERFORMERS",
+    "RESOURCE_TYPES",
+    "DIRECTIONS",
+    "SECTIONS",
+    "Field",
+    "suggest",
+]
+
+#: Node kinds, in the order tables are read and drawn.
+KINDS = ("job", "step", "entity", "actor", "touchpoint", "need", "resource")
+
+#: The consumption chain, in order: the lifecycle stages of a customer's job.
+STAGES = (
+    "awareness", "search", "evaluate", "purchase", "receive", "setup", "use",
+    "get_help", "maintain", "renew", "dispose", "next_cycle",
+)
+
+#: Ulwick's universal job map (optional attribute of a step).
+JOB_MAP = ("define", "locate", "prepare", "confirm", "execute", "monitor", "modify", "conclude")
+
+#: Dimensions of a job.
+DIMENSIONS = ("functional", "emotional", "social")
+
+#: Dimensions of a need (a job's dimensions plus money).
+NEED_DIMENSIONS = ("functional", "emotional", "social", "financial")
+
+CHANNELS = (
+    "web", "app", "phone", "email", "chat", "store", "field", "partner", "mail",
+    "social_media", "sms", "event", "self_service", "in_product", "document",
+)
+
+ENTITY_TYPES = ("customer", "provider", "partner", "supplier", "channel", "regulator")
+
+ACTOR_ROLES = (
+    "job_executor", "buyer", "lifecycle_support", "beneficiary", "influencer", "approver",
+    "frontline", "backstage", "manager", "specialist", "advisor", "inspector",
+)
+
+#: The ``role`` attribute of a ``performs`` link.
+PERFORM_ROLES = ("executor", "helper", "approver", "informed")
+
+#: Who performs a job.
+PERFORMERS = ("customer", "company", "partner")
+
+RESOURCE_TYPES = ("information", "tool", "money", "skill", "asset", "time", "permission")
+
+DIRECTIONS = ("minimize", "maximize")
+
+#: relation -> (allowed source kinds, allowed target kinds, meaning)
+RELATIONS = {
+    "has_step": (("job",), ("step",), "the step belongs to the job"),
+    "next": (("step",), ("step",), "designed order of steps"),
+    "supports": (("step",), ("step",), "a company step supports a customer step"),
+    "part_of": (("job",), ("job",), "a related, emotional or social job of a main job"),
+    "member_of": (("actor",), ("entity",), "the actor belongs to the entity"),
+    "performs": (("actor",), ("step",), "the actor takes part in the step"),
+    "serves": (("touchpoint",), ("step",), "the touchpoint is where the step happens"),
+    "owns": (("actor",), ("touchpoint",), "the actor is accountable for the touchpoint"),
+    "has_need": (("step", "actor"), ("need",), "the need arises at that step, for that actor"),
+    "addresses": (("touchpoint",), ("need",), "the touchpoint is designed to meet the need"),
+    "requires": (("step",), ("resource",), "the step needs the resource"),
+    "provides": (("entity",), ("resource",), "the entity makes the resource available"),
+}
+
+
+class Field:
+    """One column of a node table.
+
+    Parameters
+    ----------
+    name : str
+    required : bool
+    type : {"str", "int", "number", "ids", "id"}
+        ``id`` is a reference to one node, ``ids`` to one or more.
+    choices : tuple of str, optional
+        Closed vocabulary.
+    ref : str, optional
+        Kind the ``id``/``ids`` value must name.
+    """
+
+    def __init__(self, name, required=False, type="str", choices=None, ref=None, doc=""):
+        self.name = name
+        self.required = required
+        self.type = type
+        self.choices = choices
+        self.ref = ref
+        self.doc = doc
+
+    def __repr__(self):
+        return f"Field({self.name!r})"
+
+
+#: section name in the model file -> (kind, fields). The ``id`` field is common to all.
+SECTIONS = {
+    "jobs": ("job", (
+        Field("name", True, doc="verb + object + clarifier"),
+        Field("performer", True, choices=PERFORMERS),
+        Field("dimension", False, choices=DIMENSIONS),
+        Field("part_of", False, "id", ref="job", doc="main job this job belongs to"),
+        Field("description"),
+    )),
+    "steps": ("step", (
+        Field("job", True, "id", ref="job"),
+        Field("name", True),
+        Field("position", True, "int"),
+        Field("stage", True, choices=STAGES),
+        Field("job_map", False, choices=JOB_MAP),
+        Field("description"),
+    )),
+    "entities": ("entity", (
+        Field("name", True),
+        Field("type", True, choices=ENTITY_TYPES),
+        Field("description"),
+    )),
+    "actors": ("actor", (
+        Field("name", True),
+        Field("entity", True, "id", ref="entity"),
+        Field("role", False, choices=ACTOR_ROLES),
+        Field("description"),
+    )),
+    "touchpoints": ("touchpoint", (
+        Field("name", True),
+        Field("channel", True, choices=CHANNELS),
+        Field("step", False, "ids", ref="step", doc="step(s) the touchpoint serves"),
+        Field("owner", False, "id", ref="actor", doc="actor accountable for it"),
+        Field("cost", False, "number", doc="cost per interaction, model currency"),
+        Field("description"),
+    )),
+    "needs": ("need", (
+        Field("statement", True, doc="direction + metric + object of control + clarifier"),
+        Field("dimension", True, choices=NEED_DIMENSIONS),
+        Field("step", False, "ids", ref="step"),
+        Field("actor", False, "ids", ref="actor"),
+        Field("direction", False, choices=DIRECTIONS),
+        Field("metric"),
+    )),
+    "resources": ("resource", (
+        Field("name", True),
+        Field("type", True, choices=RESOURCE_TYPES),
+        Field("step", False, "ids", ref="step", doc="step(s) that require it"),
+        Field("provided_by", False, "ids", ref="entity"),
+        Field("description"),
+    )),
+}
+
+#: kind -> its section name in the model file.
+SECTION_OF = {kind: section for section, (kind, _) in SECTIONS.items()}
+
+#: The shorthand columns and the link each one stands for: (relation, node is source?).
+SHORTHAND_LINKS = {
+    ("job", "part_of"): ("part_of", True),
+    ("step", "job"): ("has_step", False),
+    ("actor", "entity"): ("member_of", True),
+    ("touchpoint", "step"): ("serves", True),
+    ("touchpoint", "owner"): ("owns", False),
+    ("need", "step"): ("has_need", False),
+    ("need", "actor"): ("has_need", False),
+    ("resource", "step"): ("requires", False),
+    ("resource", "provided_by"): ("provides", False),
+}
+
+#: Attributes a link may carry, with their type and allowed range.
+LINK_ATTRIBUTES = {
+    "strength": ("number", 0.0, 1.0),
+    "role": ("str", PERFORM_ROLES, None),
+    "note": ("str", None, None),
+}
+
+TOP_LEVEL_KEYS = ("model", *SECTIONS, "links")
+
+
+def suggest(value, choices):
+    """The closest valid value to a misspelt one, or None.
+
+    Examples
+    --------
+    >>> suggest("instal", ["setup", "install", "use"])
+    'install'
+    >>> suggest("get help", ["get_help", "use"])
+    'get_help'
+    >>> suggest("zzz", ["use"]) is None
+    True
+    """
+    text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    if text in choices:
+        return text
+    close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
