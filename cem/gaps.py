@@ -44,7 +44,7 @@ from .graph import (
 )
 from .schema import STAGES
 
-__all__ = ["find_gaps", "gap_counts", "GAP_TYPES", "SEVERITIES"]
+__all__ = ["find_gaps", "gap_counts", "gap_metrics", "explain_gaps", "GAP_TYPES", "SEVERITIES"]
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -197,3 +197,68 @@ def gap_counts(gaps):
     table.insert(1, "title", table["gap"].map(GAP_TYPES))
     table.columns.name = None
     return table.sort_values(["high", "medium", "total"], ascending=False).reset_index(drop=True)
+
+
+def gap_metrics(G, gaps):
+    """Key figures of a model and its gaps, for ``metrics.json`` and the report index.
+
+    Returns
+    -------
+    dict
+        ``model``, ``counts`` (nodes per kind), ``customer_steps``, ``stages_covered``,
+        ``gaps_total``, ``gaps_by_severity``, ``gaps_by_type``.
+    """
+    from .graph import summary
+
+    counts = summary(G).query("what == 'kind'").set_index("name")["count"].astype(int).to_dict()
+    steps = journey_steps(G)
+    return {
+        "model": G.graph.get("name"),
+        "counts": counts,
+        "customer_steps": len(steps),
+        "stages_covered": [s for s in STAGES if any(G.nodes[x].get("stage") == s for x in steps)],
+        "gaps_total": int(len(gaps)),
+        "gaps_by_severity": {s: int((gaps["severity"] == s).sum()) for s in SEVERITIES},
+        "gaps_by_type": {k: int(v) for k, v in gaps["gap"].value_counts().items()},
+    }
+
+
+def explain_gaps(gaps, top=5):
+    """A plain-language reading of the gaps for a client, as Markdown.
+
+    Text from the model is HTML-escaped, so a name cannot inject markup into a report.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        From :func:`find_gaps`.
+    top : int
+        How many of the most severe gaps to spell out.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame([("no_touchpoint", "S", "S", "high", "'<b>Pay</b>' has no touchpoint.")],
+    ...                  columns=["gap", "node", "step", "severity", "explanation"])
+    >>> print(explain_gaps(g))
+    The model shows **1 gap**: 1 high, 0 medium, 0 low.
+    <BLANKLINE>
+    The most serious:
+    <BLANKLINE>
+    1. **Step without a touchpoint** (high): '&lt;b&gt;Pay&lt;/b&gt;' has no touchpoint.
+    """
+    import html
+
+    if gaps.empty:
+        return "The model shows **no structural gap**: every step is served, performed and supported."
+    n = len(gaps)
+    sev = {s: int((gaps["severity"] == s).sum()) for s in SEVERITIES}
+    lines = [f"The model shows **{n} gap{'s' if n != 1 else ''}**: "
+             + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES) + ".", "", "The most serious:", ""]
+    for i, row in enumerate(gaps.head(top).itertuples(), 1):
+        lines.append(f"{i}. **{GAP_TYPES.get(row.gap, row.gap)}** ({row.severity}): {html.escape(row.explanation)}")
+    return "\n".join(lines)

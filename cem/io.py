@@ -1,8 +1,8 @@
 """Read and write models and study folders.
 
 Reading is defensive: a model file is refused with a clear :class:`cem.errors.InputError`
-when it is missing, empty, binary, too large, not UTF-8, malformed YAML, or full of YAML
-aliases (a "billion laughs" document); YAML is parsed with the safe loader only. Every
+when it is missing, empty, binary, too large, not UTF-8, malformed YAML, or expanded by YAML
+aliases past a million values (a "billion laughs" document); YAML is parsed with the safe loader only. Every
 problem of a readable model is collected by :mod:`cem.validate` and raised once.
 
 A *study folder* holds ``model.yaml`` (or ``model.yml``), an optional ``study.yaml`` with
@@ -36,6 +36,7 @@ __all__ = [
     "MODEL_FILES",
     "DATA_FILES",
     "MAX_MODEL_BYTES",
+    "MAX_YAML_NODES",
 ]
 
 #: File names a study folder's model may have, in order of preference.
@@ -52,8 +53,8 @@ DATA_FILES = {
 #: Model files above this size are refused before parsing (a model is a few hundred rows).
 MAX_MODEL_BYTES = 20 * 1024 * 1024
 
-#: More YAML aliases than this and the file is refused: models need none, bombs need many.
-MAX_YAML_ALIASES = 200
+#: A document whose aliases expand it past this many nodes is refused (a "billion laughs").
+MAX_YAML_NODES = 1_000_000
 
 #: Settings a study.yaml may hold: key -> (type, doc).
 STUDY_KEYS = {
@@ -132,6 +133,26 @@ def _read_text(path, what="model"):
     return text
 
 
+def _expanded_size(node, memo):
+    """Number of nodes the document has once every alias is expanded (memoised, so cheap)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0  # a cycle counts once; PyYAML's safe loader builds it as a shared object
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        total = 1
+        for child in children:
+            total += _expanded_size(child, memo)
+            if total > MAX_YAML_NODES:
+                break
+        memo[key] = total
+    return memo[key]
+
+
 def _line_index(node, path=(), out=None):
     """Map each key path of a composed YAML document to its 1-based line."""
     if out is None:
@@ -180,17 +201,19 @@ def read_yaml(path, what="model"):
     """
     text = _read_text(path, what)
     try:
-        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader))
-        if aliases > MAX_YAML_ALIASES:
-            raise InputError.single(str(path), f"uses {aliases} YAML aliases (at most {MAX_YAML_ALIASES}); "
-                                    "write the values out instead")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise InputError.single(str(path), f"expands to more than {MAX_YAML_NODES:,} values through YAML "
+                                    "aliases (&anchor / *alias); write the values out instead")
         data = yaml.SafeLoader(text).get_single_data() if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = str(mark.line + 1) if mark is not None else ""
         what_wrong = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
+        cmark = getattr(exc, "context_mark", None)
+        if context and cmark is not None and mark is not None and cmark.line != mark.line:
+            context = f"{context} that starts at line {cmark.line + 1}"
         detail = f"{what_wrong} ({context})" if context else what_wrong
         raise InputError.single(str(path), f"malformed YAML: {detail}", line) from None
     except RecursionError:

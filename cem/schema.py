@@ -201,6 +201,20 @@ LINK_ATTRIBUTES = {
 TOP_LEVEL_KEYS = ("model", *SECTIONS, "links")
 
 
+#: Words consultants write for a vocabulary value, mapped to the value cem uses.
+SYNONYMS = {
+    "install": "setup", "instal": "setup", "installation": "setup", "onboarding": "setup", "onboard": "setup",
+    "set_up": "setup", "buy": "purchase", "order": "purchase", "pay": "purchase", "compare": "evaluate",
+    "consider": "evaluate", "choose": "evaluate", "delivery": "receive", "deliver": "receive",
+    "help": "get_help", "support": "get_help", "service": "maintain", "repair": "maintain",
+    "renewal": "renew", "disposal": "dispose", "recycle": "dispose", "exit": "dispose", "aware": "awareness",
+    "website": "web", "online": "web", "telephone": "phone", "call": "phone", "e_mail": "email",
+    "shop": "store", "retail": "store", "letter": "mail", "post": "mail", "mobile": "app", "social": "social_media",
+    "minimise": "minimize", "maximise": "maximize", "money": "financial", "economic": "financial",
+    "company": "company", "provider": "company", "vendor": "company",
+}
+
+
 def suggest(value, choices):
     """The closest valid value to a misspelt one, or None.
 
@@ -210,11 +224,15 @@ def suggest(value, choices):
     'install'
     >>> suggest("get help", ["get_help", "use"])
     'get_help'
+    >>> suggest("instal", ["setup", "use"])
+    'setup'
     >>> suggest("zzz", ["use"]) is None
     True
     """
     text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
     if text in choices:
         return text
+    if SYNONYMS.get(text) in choices:
+        return SYNONYMS[text]
     close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None

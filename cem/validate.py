@@ -407,7 +407,15 @@ def check_tables(data, file="model", locate=None, default_name="model"):
         tables["links"].append(link)
 
     _check_jobs(c, tables)
-    return tables, c.problems, c.warnings
+    return tables, _by_line(c.problems), _by_line(c.warnings)
+
+
+def _by_line(problems):
+    """Problems in the order of the file, where their location starts with a line number."""
+    def line(p):
+        head = p.location.split(":", 1)[0]
+        return int(head) if head.isdigit() else 0
+    return sorted(problems, key=line)
 
 
 def _check_jobs(c, tables):

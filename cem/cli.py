@@ -1,0 +1,125 @@
+"""The ``cem`` command: argument parsing only; the work is done by the modules.
+
+Exit codes: 0 success, 1 some work failed (a report run), 2 bad input (one line per
+problem on stderr, no traceback). ``--debug`` shows the traceback of an unexpected error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import CemError, InputError
+
+__all__ = ["main"]
+
+
+def _plural(n, word):
+    """'1 step', '3 steps', '2 entities'."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
+def _cmd_validate(args):
+    from .graph import summary
+    from .io import load_study
+
+    failed = False
+    for path in args.paths:
+        try:
+            study = load_study(path)
+        except InputError as exc:
+            failed = True
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            for w in exc.warnings:
+                print(w, file=sys.stderr)
+            continue
+        for w in study.warnings:
+            print(w, file=sys.stderr)
+        counts = summary(study.graph).query("what == 'kind'")
+        text = ", ".join(_plural(c, k) for k, c in zip(counts["name"], counts["count"]))
+        data = ", ".join(study.files) or "no data files"
+        print(f"{path}: valid: {text}; {data}")
+    return 2 if failed else 0
+
+
+def _cmd_report(args):
+    from .report import run_report
+
+    missing = [p for p in args.studies if not Path(p).exists()]
+    if missing:
+        raise InputError.single(missing[0], "no such study folder or model file")
+    results = run_report(args.studies, args.out, notebooks_dir=args.notebooks, kernel_name=args.kernel,
+                         timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr))
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{len(results) - len(failed)} of {len(results)} runs ok; index: {Path(args.out) / 'index.html'}")
+    return 1 if failed else 0
+
+
+def _cmd_export(args):
+    from .io import load_model, write_graphml, write_node_link
+
+    writers = {".graphml": write_graphml, ".json": write_node_link}
+    suffix = Path(args.file).suffix.lower()
+    if suffix not in writers:
+        raise InputError.single(args.file, f"unknown export format '{suffix or '(none)'}'; "
+                                f"use one of {', '.join(writers)}")
+    G = load_model(args.model)
+    path = writers[suffix](G, args.file)
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser():
+    """The argument parser of the ``cem`` command."""
+    parser = argparse.ArgumentParser(prog="cem", description="Jobs-to-be-Done customer-experience modelling.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a study folder or model file; list every problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="study folder or model.yaml")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("report", help="run the notebook suite on studies and write an HTML report folder")
+    p.add_argument("studies", nargs="+", metavar="STUDY", help="study folders")
+    p.add_argument("--out", required=True, metavar="DIR", help="report folder (index.html and one folder per run)")
+    p.add_argument("--kernel", default="cem", help="Jupyter kernel name (default: cem, this environment's)")
+    p.add_argument("--notebooks", default=None, metavar="DIR", help="folder of the notebook suite")
+    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="longest a cell may run")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("export", help="write a model as GraphML (.graphml) or node-link JSON (.json)")
+    p.add_argument("model", metavar="MODEL", help="study folder or model.yaml")
+    p.add_argument("file", metavar="FILE", help="output file; its extension picks the format")
+    p.set_defaults(func=_cmd_export)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
+    except CemError as exc:
+        print(f"cem: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cem: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line unless asked for the traceback
+        if args.debug:
+            raise
+        print(f"cem: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

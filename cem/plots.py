@@ -1,0 +1,313 @@
+"""Every figure of cem. Each takes ``ax=`` (a new figure when None) and returns the axes.
+
+The journey map is drawn on a grid: one column per customer step, left to right in the
+designed order, under a band naming the lifecycle stage; one lane per company job, per actor
+(grouped by entity) and per touchpoint channel. Sizes are counted in text lines so the
+figure grows with the model instead of shrinking its text: at 20+ steps it gets wider, not
+smaller.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+from .gaps import GAP_TYPES, SEVERITIES, find_gaps
+from .graph import (
+    actors_at,
+    anchor_step,
+    company_jobs,
+    job_steps,
+    journey_steps,
+    needs_at,
+    nodes_of,
+    related,
+    touchpoints_at,
+)
+from .schema import ENTITY_TYPES
+
+__all__ = ["journey_map", "gap_chart", "save_figure", "SEVERITY_COLORS"]
+
+SEVERITY_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#f1c40f"}
+_ENTITY_COLORS = dict(zip(ENTITY_TYPES, ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]))
+_STAGE_COLORS = ["#eaf2f8", "#d6eaf8"]
+_COL_IN = 1.35  # inches per step column
+_LINE_IN = 0.14  # inches per text line
+_LABEL_COLS = 1.6  # lane-label margin, in columns
+_WRAP = 17  # characters per line in a column
+_FONT = 6.5
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _wrap(text, width=_WRAP, max_lines=None):
+    lines = textwrap.wrap(str(text), width=width, break_long_words=True) or [""]
+    if max_lines and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "\u2026"
+    return lines
+
+
+def _need_badge(G, needs):
+    counts = defaultdict(int)
+    for n in needs:
+        counts[G.nodes[n].get("dimension", "?")] += 1
+    if not needs:
+        return "no needs"
+    parts = [f"{counts[d]}{d[0].upper()}" for d in ("functional", "emotional", "social", "financial") if counts[d]]
+    return f"{len(needs)} needs: " + " ".join(parts)
+
+
+def journey_map(G, gaps=None, ax=None, title=None):
+    """Draw the journey map: steps by stage, lanes for company jobs, actors and channels.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The journey graph.
+    gaps : pandas.DataFrame, optional
+        From :func:`cem.gaps.find_gaps`; computed when None. Steps, company steps and
+        touchpoints with a gap get a coloured outline and a count, in the colour of their most
+        severe gap.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure sized to the model when None.
+    title : str, optional
+        Defaults to the model's name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import cem
+    >>> G = cem.load_model("data/examples/solar")  # doctest: +SKIP
+    >>> ax = cem.plots.journey_map(G)  # doctest: +SKIP
+    >>> ax.figure.savefig("journey.png")  # doctest: +SKIP
+    """
+    plt = _plt()
+    from matplotlib.patches import FancyBboxPatch, Rectangle
+
+    if gaps is None:
+        gaps = find_gaps(G)
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+    gap_at = defaultdict(list)
+    for row in gaps.itertuples():
+        gap_at[row.node].append(row.severity)
+
+    steps = journey_steps(G)
+    col = {s: i for i, s in enumerate(steps)}
+    ncols = max(len(steps), 1)
+
+    # Lanes: (label, kind, cells) where cells maps column -> list of (text, style).
+    lanes = []
+    step_cells = {}
+    for s in steps:
+        lines = _wrap(G.nodes[s].get("name", s), max_lines=4)
+        step_cells[col[s]] = lines + [_need_badge(G, needs_at(G, s))]
+    lanes.append(("Customer steps", "step", step_cells))
+
+    for job in company_jobs(G):
+        cells = defaultdict(list)
+        for s in job_steps(G, job):
+            anchor = anchor_step(G, s)
+            if anchor is None:
+                continue
+            cells[col[anchor]].append(s)
+        if cells:
+            label = G.nodes[job].get("name", job)
+            lanes.append((label, "company", dict(cells)))
+
+    actors_by_entity = defaultdict(list)
+    for a in nodes_of(G, "actor"):
+        actors_by_entity[G.nodes[a].get("entity")].append(a)
+    entities = sorted(nodes_of(G, "entity"), key=lambda e: ENTITY_TYPES.index(G.nodes[e].get("type", "customer")))
+    for e in entities:
+        for a in actors_by_entity.get(e, []):
+            cells = {}
+            for s in related(G, a, "performs"):
+                anchor = anchor_step(G, s)
+                if anchor is None:
+                    continue
+                own = s in col
+                n_needs = len(needs_at(G, anchor, actor=a)) if own else len(needs_at(G, s, actor=a))
+                prev = cells.get(col[anchor])
+                if prev is None or own:
+                    cells[col[anchor]] = (own, n_needs)
+            lanes.append((f"{G.nodes[e].get('name', e)} \u00b7 {G.nodes[a].get('name', a)}", "actor",
+                          {"cells": cells, "entity_type": G.nodes[e].get("type")}))
+
+    channels = defaultdict(lambda: defaultdict(list))
+    for t in nodes_of(G, "touchpoint"):
+        for s in touchpoints_at_all(G, t):
+            if s in col:
+                channels[G.nodes[t].get("channel", "other")][col[s]].append(t)
+    for ch in sorted(channels):
+        lanes.append((f"Touchpoints \u00b7 {ch.replace('_', ' ')}", "touchpoint", dict(channels[ch])))
+
+    # Row heights in text lines, from the tallest cell of each lane.
+    def lane_lines(kind, cells):
+        if kind == "step":
+            return max((len(v) for v in cells.values()), default=1) + 1.8
+        if kind == "company":
+            return max((sum(len(_wrap(G.nodes[s].get("name", s), max_lines=3)) for s in v) + 0.4 * (len(v) - 1)
+                        for v in cells.values()), default=1) + 1.0
+        if kind == "touchpoint":
+            return max((sum(len(_wrap(G.nodes[t].get("name", t), max_lines=3)) for t in v) + 0.4 * (len(v) - 1)
+                        for v in cells.values()), default=1) + 1.0
+        return 2.0
+
+    heights = [lane_lines(kind, cells if kind != "actor" else {}) for _, kind, cells in lanes]
+    stage_h = 2.0
+    total = stage_h + sum(heights)
+    if ax is None:
+        width = (_LABEL_COLS + ncols) * _COL_IN
+        height = total * _LINE_IN + 0.6
+        _, ax = plt.subplots(figsize=(max(width, 6), max(height, 3)))
+    ax.set_xlim(-_LABEL_COLS, ncols)
+    ax.set_ylim(total, 0)
+    ax.axis("off")
+
+    # Stage band: one box per run of steps in the same stage.
+    runs, start = [], 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or G.nodes[steps[i]].get("stage") != G.nodes[steps[start]].get("stage"):
+            runs.append((start, i, G.nodes[steps[start]].get("stage", "")))
+            start = i
+    for k, (a, b, stage) in enumerate(runs):
+        ax.add_patch(Rectangle((a + 0.02, 0.2), b - a - 0.04, stage_h - 0.4, color=_STAGE_COLORS[k % 2], lw=0))
+        ax.text((a + b) / 2, stage_h / 2, str(stage).replace("_", " ").upper(), ha="center", va="center",
+                fontsize=_FONT, fontweight="bold", color="#1b4f72")
+
+    def outline(node):
+        sev = gap_at.get(node)
+        if not sev:
+            return None
+        return SEVERITY_COLORS[min(sev, key=sev_rank.get)]
+
+    def gap_flag(x, y, node):
+        color = outline(node)
+        if color:
+            ax.text(x, y, f"! {len(gap_at[node])}", ha="right", va="top", fontsize=_FONT - 0.5,
+                    color="white", fontweight="bold",
+                    bbox=dict(boxstyle="round,pad=0.15", fc=color, ec="none"))
+
+    y = stage_h
+    for (label, kind, cells), h in zip(lanes, heights):
+        ax.axhline(y, color="#dddddd", lw=0.5, xmin=0, xmax=1)
+        ax.text(-_LABEL_COLS + 0.05, y + h / 2, "\n".join(_wrap(label, 26, 3)), ha="left", va="center",
+                fontsize=_FONT, color="#333333", fontweight="bold" if kind in ("step", "company") else "normal")
+        if kind == "step":
+            for c, lines in cells.items():
+                node = steps[c]
+                color = outline(node)
+                ax.add_patch(FancyBboxPatch((c + 0.06, y + 0.3), 0.88, h - 0.6, boxstyle="round,pad=0,rounding_size=0.05",
+                                            fc="#fdfefe", ec=color or "#2e86c1", lw=1.6 if color else 0.8,
+                                            mutation_aspect=1 / (_COL_IN / _LINE_IN)))
+                ax.text(c + 0.5, y + 1.2, "\n".join(lines[:-1]), ha="center", va="top", fontsize=_FONT,
+                        linespacing=1.1)
+                ax.text(c + 0.5, y + h - 0.5, lines[-1], ha="center", va="bottom", fontsize=_FONT - 1,
+                        color="#555555", style="italic")
+                gap_flag(c + 0.93, y + 0.05, node)
+        elif kind in ("company", "touchpoint"):
+            for c, nodes in cells.items():
+                yy = y + 0.5
+                for node in nodes:
+                    lines = _wrap(G.nodes[node].get("name", node), max_lines=3)
+                    color = outline(node)
+                    fc = "#fef9e7" if kind == "company" else "#f4ecf7"
+                    ax.text(c + 0.5, yy, "\n".join(lines), ha="center", va="top", fontsize=_FONT - 0.5,
+                            linespacing=1.05, bbox=dict(boxstyle="round,pad=0.25", fc=fc, ec=color or "#bbbbbb",
+                                                        lw=1.4 if color else 0.5, ls="--" if color else "-"))
+                    if color:
+                        ax.plot([c + 0.9], [yy + 0.1], marker="o", ms=4, color=color)
+                    yy += len(lines) + 0.4
+        else:
+            etype = cells["entity_type"]
+            for c, (own, n_needs) in cells["cells"].items():
+                fc = _ENTITY_COLORS.get(etype, "#7f7f7f") if own else "white"
+                ax.plot([c + 0.5], [y + h / 2], marker="o", ms=11, mfc=fc, mec=_ENTITY_COLORS.get(etype, "#7f7f7f"),
+                        mew=1.2)
+                if n_needs:
+                    ax.text(c + 0.5, y + h / 2, str(n_needs), ha="center", va="center", fontsize=_FONT - 0.5,
+                            color="white" if own else "#333333", fontweight="bold")
+        y += h
+    ax.axhline(y, color="#dddddd", lw=0.5)
+
+    ax.set_title(title or G.graph.get("name", "Journey map"), loc="left", fontsize=_FONT + 4, fontweight="bold")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", ls="", mfc=_ENTITY_COLORS["customer"], mec=_ENTITY_COLORS["customer"],
+                      label="performs the customer step (number: its needs)"),
+               Line2D([], [], marker="o", ls="", mfc="white", mec="#555555",
+                      label="performs a company step supporting it")]
+    handles += [Line2D([], [], marker="s", ls="", mfc=c, mec=c, label=f"{s} gap") for s, c in SEVERITY_COLORS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncol=5, fontsize=_FONT, frameon=False,
+              borderaxespad=0.2)
+    return ax
+
+
+def touchpoints_at_all(G, touchpoint):
+    """Steps a touchpoint serves."""
+    return related(G, touchpoint, "serves")
+
+
+def gap_chart(gaps, ax=None):
+    """Horizontal bars: how many gaps of each type, stacked by severity.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        From :func:`cem.gaps.find_gaps`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * max(len(GAP_TYPES), 3) + 1))
+    import pandas as pd
+
+    table = pd.crosstab(gaps["gap"], gaps["severity"]).reindex(columns=list(SEVERITIES), fill_value=0)
+    table = table.loc[table.sum(axis=1).sort_values().index]
+    left = None
+    labels = [GAP_TYPES.get(g, g) for g in table.index]
+    for sev in SEVERITIES:
+        vals = table[sev].to_numpy()
+        ax.barh(labels, vals, left=left, color=SEVERITY_COLORS[sev], label=sev)
+        left = vals if left is None else left + vals
+    ax.set_xlabel("number of gaps")
+    ax.legend(title="severity", frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return ax
+
+
+def save_figure(ax_or_fig, folder, name, formats=("png", "svg"), dpi=150):
+    """Save a figure under ``folder/name.<format>`` for every format; return the paths.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt, tempfile
+    >>> fig, ax = plt.subplots()
+    >>> [p.suffix for p in save_figure(ax, tempfile.mkdtemp(), "empty")]
+    ['.png', '.svg']
+    """
+    fig = ax_or_fig.figure if hasattr(ax_or_fig, "figure") and not isinstance(ax_or_fig, matplotlib.figure.Figure) \
+        else ax_or_fig
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = folder / f"{name}.{fmt}"
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        paths.append(path)
+    return paths

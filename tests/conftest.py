@@ -1,0 +1,54 @@
+"""Shared fixtures: small models written to temporary files, the example studies."""
+from pathlib import Path
+import textwrap
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests draw without a screen
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "data" / "examples"
+
+#: A small valid model: two customer steps, one company step, every kind present.
+MINI = """\
+model: {name: Mini, currency: EUR}
+jobs:
+  - {id: J, name: Get a bike repaired, performer: customer}
+  - {id: K, name: Repair bikes, performer: company}
+entities:
+  - {id: hh, name: Household, type: customer}
+  - {id: shop, name: Bike shop, type: provider}
+actors:
+  - {id: rider, name: Rider, entity: hh, role: job_executor}
+  - {id: mech, name: Mechanic, entity: shop, role: frontline}
+steps:
+  - {id: S1, job: J, name: Book a repair, position: 1, stage: purchase}
+  - {id: S2, job: J, name: Ride the bike again, position: 2, stage: use}
+  - {id: C1, job: K, name: Repair the bike, position: 1, stage: use}
+touchpoints:
+  - {id: T1, name: Booking page, channel: web, step: S1, owner: mech, cost: 0.5}
+needs:
+  - {id: N1, step: S1, actor: rider, dimension: functional, statement: Minimize the time it takes to get a slot}
+resources:
+  - {id: R1, name: Spare parts, type: asset, step: C1, provided_by: shop}
+links:
+  - {relation: performs, from: rider, to: S1}
+  - {relation: supports, from: C1, to: S2}
+  - {relation: addresses, from: T1, to: N1, strength: 0.8}
+"""
+
+
+@pytest.fixture
+def write_model(tmp_path):
+    """Write YAML text (dedented) to a model file and return its path."""
+    def write(text, name="model.yaml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+    return write
+
+
+@pytest.fixture
+def mini(write_model):
+    return write_model(MINI)
