@@ -94,7 +94,7 @@ def find_gaps(G):
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("J", kind="job", name="Heat the home", performer="customer")
     >>> G.add_node("S", kind="step", name="Order a pump", job="J", position=1, stage="purchase")
-    >>> G.add_edge("J", "S", key="has_step", relation="has_step")
+    >>> _ = G.add_edge("J", "S", key="has_step", relation="has_step")
     >>> sorted(find_gaps(G).query("node == 'S'")["gap"])
     ['no_actor', 'no_needs', 'no_touchpoint', 'unsupported_step']
     """
@@ -260,5 +260,5 @@ def explain_gaps(gaps, top=5):
     lines = [f"The model shows **{n} gap{'s' if n != 1 else ''}**: "
              + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES) + ".", "", "The most serious:", ""]
     for i, row in enumerate(gaps.head(top).itertuples(), 1):
-        lines.append(f"{i}. **{GAP_TYPES.get(row.gap, row.gap)}** ({row.severity}): {html.escape(row.explanation)}")
+        lines.append(f"{i}. **{GAP_TYPES.get(row.gap, row.gap)}** ({row.severity}): {html.escape(row.explanation, quote=False)}")
     return "\n".join(lines)

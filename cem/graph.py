@@ -126,7 +126,7 @@ def related(G, node, relation, direction="out"):
 
     Examples
     --------
-    >>> G = nx.MultiDiGraph(); G.add_edge("t", "s", key="serves", relation="serves")
+    >>> G = nx.MultiDiGraph(); _ = G.add_edge("t", "s", key="serves", relation="serves")
     >>> related(G, "s", "serves", "in")
     ['t']
     """

@@ -400,7 +400,7 @@ def write_graphml(G, path):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> G = nx.MultiDiGraph(name="demo"); G.add_edge("t", "s", key="serves", relation="serves")
+    >>> G = nx.MultiDiGraph(name="demo"); _ = G.add_edge("t", "s", key="serves", relation="serves")
     >>> p = write_graphml(G, pathlib.Path(tempfile.mkdtemp()) / "m.graphml")
     >>> sorted(nx.read_graphml(p, force_multigraph=True).edges(keys=True))
     [('t', 's', 'serves')]

@@ -220,8 +220,8 @@ def suggest(value, choices):
 
     Examples
     --------
-    >>> suggest("instal", ["setup", "install", "use"])
-    'install'
+    >>> suggest("purchse", STAGES)
+    'purchase'
     >>> suggest("get help", ["get_help", "use"])
     'get_help'
     >>> suggest("instal", ["setup", "use"])

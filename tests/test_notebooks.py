@@ -1,0 +1,43 @@
+"""The notebooks executed by papermill, as a report run would, with assertions on what they write.
+
+nbval runs them too (`pytest --nbval-lax notebooks/`, part of `make test`).
+"""
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from cem import load_model
+from cem.gaps import find_gaps
+from cem.report import ensure_kernel
+from conftest import EXAMPLES, ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_thin(path):
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), "the first code cell must be tagged 'parameters'"
+    for cell in code:
+        assert not re.search(r"^\s*(def|class)\s", cell.source, re.M), "computations belong in cem/, not notebooks"
+        assert not cell.get("outputs"), "notebooks are committed without outputs"
+
+
+def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
+    ensure_kernel("cem")
+    out = tmp_path / "run"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_journey_model.ipynb"), str(tmp_path / "out.ipynb"),
+                        parameters={"study_path": str(EXAMPLES / "payroll"), "output_dir": str(out)},
+                        kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    metrics = json.loads((out / "metrics.json").read_text())["journey_model"]
+    G = load_model(EXAMPLES / "payroll")
+    gaps = find_gaps(G)
+    assert metrics["gaps_total"] == len(gaps) == 24
+    assert metrics["gaps_by_type"]["missing_stage"] == 2
+    assert metrics["customer_steps"] == 13 and metrics["counts"]["need"] == 32
+    assert (out / "figures" / "journey_map.png").stat().st_size > 50_000

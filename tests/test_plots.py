@@ -1,0 +1,84 @@
+"""Figures: they draw, return their axes, and stay readable at 20+ steps."""
+import itertools
+
+import matplotlib.pyplot as plt
+import pytest
+
+from cem import load_model
+from cem.gaps import find_gaps
+from cem.plots import gap_chart, journey_map, save_figure
+from conftest import EXAMPLES
+
+CHANNELS = ["web", "phone", "email", "store", "app"]
+STAGES = ["awareness", "search", "evaluate", "purchase", "receive", "setup", "use", "get_help", "maintain",
+          "renew", "dispose", "next_cycle"]
+
+
+def big_model(n_steps=24):
+    """A model with long names, several touchpoints per step and company steps under them."""
+    lines = ["model: {name: Big}", "jobs:", "  - {id: J, name: Run the household, performer: customer}",
+             "  - {id: K, name: Serve households, performer: company}",
+             "entities:", "  - {id: hh, name: Household, type: customer}", "  - {id: co, name: Company, type: provider}",
+             "actors:", "  - {id: a, name: Householder, entity: hh}", "  - {id: b, name: Agent, entity: co}",
+             "steps:"]
+    for i in range(n_steps):
+        stage = STAGES[i * len(STAGES) // n_steps]
+        lines.append(f"  - {{id: S{i}, job: J, position: {i}, stage: {stage}, "
+                     f"name: Step number {i} with a rather long and wordy descriptive name}}")
+        lines.append(f"  - {{id: C{i}, job: K, position: {i}, stage: {stage}, name: Company work for step {i}}}")
+    lines.append("touchpoints:")
+    for i, k in itertools.product(range(n_steps), range(2)):
+        lines.append(f"  - {{id: T{i}_{k}, name: Touchpoint {k} of step {i} with long label, "
+                     f"channel: {CHANNELS[(i + k) % 5]}, step: S{i}, owner: b}}")
+    lines.append("needs:")
+    for i in range(n_steps):
+        lines.append(f"  - {{id: N{i}, step: S{i}, actor: a, dimension: functional, statement: Minimize time {i}}}")
+    lines.append("links:")
+    for i in range(n_steps):
+        lines.append(f"  - {{relation: performs, from: a, to: S{i}}}")
+        lines.append(f"  - {{relation: supports, from: C{i}, to: S{i}}}")
+    return "\n".join(lines) + "\n"
+
+
+def text_boxes(ax):
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+
+
+def test_journey_map_24_steps_has_no_overlapping_text(write_model):
+    G = load_model(write_model(big_model(24)))
+    ax = journey_map(G)
+    boxes = text_boxes(ax)
+    assert len(boxes) > 24 * 4
+    overlaps = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2)
+                if ba.overlaps(bb) and not (a.startswith("! ") or b.startswith("! "))]
+    assert overlaps == []
+    # The figure grows with the model rather than shrinking the text.
+    assert ax.figure.get_size_inches()[0] > 24
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("name", ["solar", "payroll"])
+def test_journey_map_of_examples_marks_gaps(name, tmp_path):
+    G = load_model(EXAMPLES / name)
+    gaps = find_gaps(G)
+    ax = journey_map(G, gaps=gaps)
+    texts = [t.get_text() for t in ax.texts]
+    flags = [t for t in texts if t.startswith("! ")]
+    gap_steps = {s for s in gaps["node"] if s in G and G.nodes[s]["kind"] == "step"
+                 and G.nodes[G.nodes[s]["job"]]["performer"] == "customer"}
+    assert len(flags) >= len(gap_steps) > 0
+    assert "AWARENESS" in texts
+    paths = save_figure(ax, tmp_path, "map")
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    plt.close(ax.figure)
+
+
+def test_plots_draw_into_a_given_ax(mini):
+    G = load_model(mini)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    assert journey_map(G, ax=ax1) is ax1
+    assert gap_chart(find_gaps(G), ax=ax2) is ax2
+    plt.close(fig)

@@ -1,0 +1,110 @@
+"""Report runs: the suite through papermill, offline HTML without code, index, failures kept apart."""
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from cem import load_model
+from cem.gaps import find_gaps, gap_metrics
+from cem.report import run_report, run_study, safe_name
+from conftest import EXAMPLES, MINI
+
+XSS = MINI.replace("name: Mini,", "name: \"<script>alert(1)</script>\",").replace(
+    "name: Book a repair", "name: \"<img src=x onerror=alert(2)>\"")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    broken = base / "broken"
+    broken.mkdir()
+    (broken / "model.yaml").write_text(MINI.replace("stage: use}", "stage: usage}", 1))
+    xss = base / "xss"
+    xss.mkdir()
+    (xss / "model.yaml").write_text(XSS)
+    out = base / "out"
+    results = run_report([EXAMPLES / "solar", broken, xss], out)
+    return out, {r.run: r for r in results}
+
+
+def test_each_study_gets_a_run_and_the_index_lists_them(batch):
+    out, results = batch
+    assert results["solar"].status == "ok" and results["xss"].status == "ok"
+    assert results["broken"].status == "failed"
+    index = (out / "index.html").read_text()
+    assert 'href="solar/01_journey_model.html"' in index
+    assert "3 run(s), 1 failed" in index
+    assert "steps[S2].stage: stage &#x27;usage&#x27; is not one of" in index
+
+
+def test_report_html_has_no_code_and_opens_offline(batch):
+    out, _ = batch
+    page = (out / "solar" / "01_journey_model.html").read_text()
+    assert "import cem" not in page and "cem.load_study" not in page
+    assert 'class="jp-CodeMirrorEditor' not in page and 'class="highlight' not in page
+    assert 'src="http' not in page and "<script src=" not in page
+    assert page.count("data:image/png;base64") >= 2  # journey map and gap chart embedded
+    assert "The journey map" in page and "Gaps in the design" in page
+    assert {p.name for p in (out / "solar" / "figures").iterdir()} >= {"journey_map.png", "journey_map.svg",
+                                                                       "gaps.png"}
+
+
+def test_metrics_json_matches_the_analysis(batch):
+    out, results = batch
+    metrics = json.loads((out / "solar" / "metrics.json").read_text())["journey_model"]
+    G = load_model(EXAMPLES / "solar")
+    expected = json.loads(json.dumps(gap_metrics(G, find_gaps(G))))
+    assert metrics == expected
+    assert metrics["gaps_by_severity"] == {"high": 3, "medium": 12, "low": 6}
+    assert results["solar"].metrics["journey_model"] == metrics
+
+
+def test_model_text_is_escaped_in_every_html(batch):
+    out, _ = batch
+    for page in [out / "index.html", out / "xss" / "01_journey_model.html"]:
+        text = page.read_text()
+        assert "<script>alert(1)" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "index.html").read_text()
+
+
+def test_a_failing_cell_is_reported_and_the_last_good_report_kept(tmp_path):
+    study = tmp_path / "bikes"
+    study.mkdir()
+    (study / "model.yaml").write_text(MINI)
+    out = tmp_path / "out"
+    good = run_study(study, out)
+    assert good.status == "ok" and good.folder == "bikes"
+
+    # A suite whose notebook raises in its third cell.
+    nbdir = tmp_path / "suite"
+    nbdir.mkdir()
+    nb = nbformat.read(str(EXAMPLES.parent.parent / "notebooks" / "01_journey_model.ipynb"), as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('boom')"))
+    nbformat.write(nb, str(nbdir / "01_journey_model.ipynb"))
+    bad = run_study(study, out, notebooks_dir=nbdir)
+    assert bad.status == "failed" and bad.folder == "bikes.failed"
+    assert any("ValueError: boom" in e and e.startswith("01_journey_model.ipynb: cell ") for e in bad.errors)
+    assert (out / "bikes.failed" / "01_journey_model.html").exists()  # the partial report, to read the error
+    assert json.loads((out / "bikes" / "run.json").read_text())["status"] == "ok"  # last good kept
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_cli_report_exit_code_1_when_a_run_fails(tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.yaml").write_text("jobs: [\n")
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "report", str(broken), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "broken: failed" in r.stderr and "malformed YAML" in r.stderr
+    assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_safe_names_cannot_escape_the_output_folder(tmp_path):
+    for name in ["../../etc", "/abs/path", "..", "a/../../b", "con:txt", "", "...", "a\\..\\b"]:
+        safe = safe_name(name)
+        assert (tmp_path / safe).resolve().parent == tmp_path.resolve(), name
+        assert safe not in ("", ".", "..")
