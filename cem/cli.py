@@ -23,12 +23,12 @@ def _plural(n, word):
 
 def _cmd_validate(args):
     from .graph import summary
-    from .io import load_study
+    from .io import check_study
 
     failed = False
     for path in args.paths:
         try:
-            study = load_study(path)
+            study, warnings = check_study(path)
         except InputError as exc:
             failed = True
             for p in exc.problems:
@@ -36,7 +36,7 @@ def _cmd_validate(args):
             for w in exc.warnings:
                 print(w, file=sys.stderr)
             continue
-        for w in study.warnings:
+        for w in warnings:
             print(w, file=sys.stderr)
         counts = summary(study.graph).query("what == 'kind'")
         text = ", ".join(_plural(c, k) for k, c in zip(counts["name"], counts["count"]))
@@ -72,6 +72,19 @@ def _cmd_export(args):
     return 0
 
 
+def _cmd_synth(args):
+    from .synth import write_study_data
+
+    names = [x.strip() for x in args.segments.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InputError.single("--segments", f"expects two names separated by a comma; got '{args.segments}'")
+    paths = write_study_data(args.study, args.out, n=args.respondents, seed=args.seed, force=args.force,
+                             segment_names=tuple(names))
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
 def build_parser():
     """The argument parser of the ``cem`` command."""
     parser = argparse.ArgumentParser(prog="cem", description="Jobs-to-be-Done customer-experience modelling.")
@@ -94,6 +107,15 @@ def build_parser():
     p.add_argument("model", metavar="MODEL", help="study folder or model.yaml")
     p.add_argument("file", metavar="FILE", help="output file; its extension picks the format")
     p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("synth", help="generate example data with planted effects for a study's model")
+    p.add_argument("study", metavar="STUDY", help="study folder whose model the data is for")
+    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: the study folder)")
+    p.add_argument("--respondents", type=int, default=400, help="survey respondents (default 400)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--segments", default="mainstream,demanding", metavar="REST,PLANTED",
+                   help="names of the two segments in customers.csv (default mainstream,demanding)")
+    p.add_argument("--force", action="store_true", help="overwrite generated data files that exist")
+    p.set_defaults(func=_cmd_synth)
     return parser
 
 

@@ -12,6 +12,7 @@ the study's settings, and optional measured data (``survey.csv``, ``events.csv``
 from __future__ import annotations
 
 import json
+import re
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -29,10 +30,12 @@ __all__ = [
     "Study",
     "load_model",
     "load_study",
+    "check_study",
     "read_yaml",
     "find_model_file",
     "write_graphml",
     "write_node_link",
+    "read_csv",
     "MODEL_FILES",
     "DATA_FILES",
     "MAX_MODEL_BYTES",
@@ -379,6 +382,39 @@ def load_study(path):
                  config=config, files=files, warnings=warnings)
 
 
+def check_study(path):
+    """Load a study and check every data file in it that cem reads; raise once with all problems.
+
+    Returns
+    -------
+    study : Study
+    warnings : list of Problem
+        The model's warnings and those of the data files.
+
+    Raises
+    ------
+    InputError
+    """
+    from . import survey as _survey
+
+    study = load_study(path)
+    problems, warnings = [], list(study.warnings)
+    readers = {
+        "survey": lambda f: _survey.read_survey(f, study.graph, (study.config.get("mappings") or {}).get("survey")),
+        "customers": _survey.read_customers,
+    }
+    for key, reader in readers.items():
+        if key in study.files:
+            try:
+                warnings += reader(study.files[key])[1]
+            except InputError as exc:
+                problems += exc.problems
+                warnings += exc.warnings
+    if problems:
+        raise InputError(problems, warnings)
+    return study, warnings
+
+
 def _atomic_write_text(path, text):
     """Write a file through a temporary file in the same folder, so a crash leaves no half file."""
     path = Path(path)
@@ -413,3 +449,60 @@ def write_node_link(G, path):
     """Write the graph as node-link JSON (d3, networkx ``node_link_graph``)."""
     data = nx.node_link_data(G, edges="edges")
     return _atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def read_csv(path, what="table"):
+    """Read a CSV file as text cells, refusing plainly what cannot be read.
+
+    Every cell is kept as a string (blank cells as ""), so validation sees exactly what the
+    file holds: ``"4"``, ``"four"`` and ``""`` are different problems. UTF-8 (with or
+    without a byte-order mark) is read as is; a file that is not UTF-8 is read as Latin-1
+    with a warning.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What the file should hold, for messages.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Column names stripped of surrounding spaces.
+    warnings : list of Problem
+
+    Raises
+    ------
+    InputError
+        Missing, empty, binary or unparseable file.
+    """
+    import io as _io
+
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError.single(str(path), "no such file" if not p.exists() else f"is a folder; expected a {what} CSV file")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row")
+    if b"\x00" in raw[:8192]:
+        raise InputError.single(str(path), f"is a binary file, not a {what} CSV file (UTF-16 or a spreadsheet? "
+                                "save it as CSV UTF-8)")
+    warnings = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = raw.decode("latin-1")
+        warnings.append(Problem(str(path), "", f"is not UTF-8 (byte {exc.start}); read as Latin-1: check accented "
+                                "names", "warning"))
+    try:
+        table = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError.single(str(path), f"is not a well-formed CSV file: {str(exc).strip()}",
+                                line.group(1) if line else "") from None
+    except pd.errors.EmptyDataError:
+        raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, warnings

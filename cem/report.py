@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import CemError, InputError
-from .io import load_study
+from .io import check_study
 
 __all__ = [
     "SUITE",
@@ -56,6 +56,7 @@ __all__ = [
 #: Notebooks of the suite, in order, with the study inputs each needs besides the model.
 SUITE = {
     "01_journey_model.ipynb": (),
+    "02_needs_opportunities.ipynb": ("survey",),
 }
 
 KERNEL_NAME = "cem"
@@ -205,7 +206,7 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
     log_lines = []
     try:
         try:
-            study = load_study(study_path)
+            study, _ = check_study(study_path)
             result.title = study.title
         except InputError as exc:
             result.status = "failed"

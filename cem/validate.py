@@ -25,6 +25,7 @@ from collections import defaultdict
 import networkx as nx
 
 from .errors import Problem
+from .outcomes import check_outcome_statement
 from .schema import (
     LINK_ATTRIBUTES,
     RELATIONS,
@@ -387,6 +388,9 @@ def check_tables(data, file="model", locate=None, default_name="model"):
     for rec in tables["nodes"]["need"]:
         if rec.get("_ok") and not rec.get("step") and not rec.get("actor"):
             c.error(rec["_path"], rec["_label"], "a need must say where it arises: give a step, an actor, or both")
+        if rec.get("statement"):
+            for text in check_outcome_statement(rec["statement"], rec.get("direction")):
+                c.warn(rec["_path"] + ("statement",), f"{rec['_label']}.statement", f"the outcome statement {text}")
 
     # Links.
     links = data.get("links")
