@@ -322,9 +322,11 @@ def _metric_cells(metrics):
     jm = metrics.get("journey_model", {})
     counts = jm.get("counts", {})
     gaps = jm.get("gaps_by_severity", {})
+    top = (metrics.get("needs") or {}).get("top_opportunity") or {}
     return [
         str(counts.get("step", "")), str(counts.get("touchpoint", "")), str(counts.get("need", "")),
         f"{gaps.get('high', 0)} / {gaps.get('medium', 0)} / {gaps.get('low', 0)}" if jm else "",
+        f"{top.get('opportunity', '')} {top.get('statement', '')}".strip() if top else "",
     ]
 
 
@@ -340,7 +342,8 @@ def write_index(out, results):
                          for nb in r.notebooks if nb.get("html"))
         errors = "".join(f"<li>{e(x)}</li>" for x in r.errors)
         extra = (f'<ul class="err">{errors}</ul><a href="{e(r.folder)}/log.txt">log</a>' if errors else "")
-        cells = "".join(f"<td class='num'>{e(c)}</td>" for c in _metric_cells(r.metrics))
+        values = _metric_cells(r.metrics)
+        cells = "".join(f"<td class='num'>{e(c)}</td>" for c in values[:-1]) + f"<td>{e(values[-1])}</td>"
         rows.append(f"<tr class='{e(r.status)}'><td><b>{e(r.title or r.run)}</b><br><small>{e(r.study)}</small></td>"
                     f"<td class='status'>{e(r.status)}</td><td>{links}{extra}</td>{cells}"
                     f"<td class='num'>{r.seconds:.1f}</td></tr>")
@@ -361,7 +364,7 @@ ul.err {{ color: #c0392b; margin: 4px 0; padding-left: 1.2em; font-size: 90%; }}
 <h1>cem reports</h1>
 <p>{len(results)} run(s), {n_failed} failed. Generated {e(time.strftime('%Y-%m-%d %H:%M'))}.</p>
 <table><thead><tr><th>study</th><th>status</th><th>reports</th><th>steps</th><th>touchpoints</th>
-<th>needs</th><th>gaps high / medium / low</th><th>seconds</th></tr></thead>
+<th>needs</th><th>gaps high / medium / low</th><th>top opportunity</th><th>seconds</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>

@@ -234,5 +234,8 @@ def suggest(value, choices):
         return text
     if SYNONYMS.get(text) in choices:
         return SYNONYMS[text]
-    close = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
+    lowered = {}
+    for c in choices:  # compare without case, answer in the choice's own spelling
+        lowered.setdefault(str(c).lower(), c)
+    close = difflib.get_close_matches(text, list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None

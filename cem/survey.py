@@ -148,8 +148,8 @@ def read_survey(path, G=None, mapping=None):
                                     "<need_id>_importance / <need_id>_satisfaction (wide form), nor a "
                                     "mappings: survey: wide: entry in study.yaml", "1")
         table, problems = _wide_to_long(table, wide, file)
-        if table is None:
-            raise InputError(problems)
+        if problems:  # the mapping does not fit the file: nothing below would be meaningful
+            raise InputError(problems, warnings)
     present = [m for m in MEASURES if m in table.columns]
     if not any(m in table.columns for m in RATINGS) and not {"functional", "dysfunctional"} <= set(table.columns):
         raise InputError.single(file, "no answers: expected columns importance and satisfaction (1-5), "

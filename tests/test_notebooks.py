@@ -41,3 +41,19 @@ def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
     assert metrics["gaps_by_type"]["missing_stage"] == 2
     assert metrics["customer_steps"] == 13 and metrics["counts"]["need"] == 32
     assert (out / "figures" / "journey_map.png").stat().st_size > 50_000
+
+
+def test_needs_notebook_finds_the_planted_needs(tmp_path):
+    ensure_kernel("cem")
+    out = tmp_path / "run"
+    pm.execute_notebook(str(ROOT / "notebooks" / "02_needs_opportunities.ipynb"), str(tmp_path / "out.ipynb"),
+                        parameters={"study_path": str(EXAMPLES / "payroll"), "output_dir": str(out)},
+                        kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    metrics = json.loads((out / "metrics.json").read_text())["needs"]
+    truth = json.loads((EXAMPLES / "payroll" / "synth_truth.json").read_text())
+    assert metrics["respondents"] == truth["respondents"]
+    assert metrics["top_opportunity"]["need_id"] in truth["underserved"]
+    assert metrics["underserved"] >= len(truth["underserved"])
+    assert metrics["outcome_segments"]["k"] == 2
+    assert {"opportunity_landscape.png", "opportunity_by_segment.png", "unmet_by_step.png"} <= {
+        p.name for p in (out / "figures").iterdir()}

@@ -82,3 +82,32 @@ def test_plots_draw_into_a_given_ax(mini):
     assert journey_map(G, ax=ax1) is ax1
     assert gap_chart(find_gaps(G), ax=ax2) is ax2
     plt.close(fig)
+
+
+def test_opportunity_landscape_labels_do_not_overlap():
+    import pandas as pd
+
+    from cem.needs import opportunity
+    from cem.plots import opportunity_landscape, opportunity_landscapes, unmet_chart
+    from cem.synth import survey
+    from cem.needs import unmet_by_step
+
+    G = load_model(EXAMPLES / "solar")
+    answers, customers, _ = survey(G, n=200, seed=2)
+    opp = opportunity(answers, G)
+    ax = opportunity_landscape(opp, top=12)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    from matplotlib.text import Text
+
+    # The label's own box, not its leader line (an Annotation's extent includes the arrow).
+    labels = [(t.get_text(), Text.get_window_extent(t, r)) for t in ax.texts if t.get_text().startswith("N_")]
+    assert len(labels) == 12
+    assert not [(a, b) for (a, ba), (b, bb) in itertools.combinations(labels, 2) if ba.overlaps(bb)]
+    plt.close(fig)
+    seg = opportunity(answers.merge(customers, left_on="respondent_id", right_on="customer_id"), G, by="segment")
+    axes = opportunity_landscapes(seg, "segment")
+    assert sum(1 for a in axes.flat if a.get_title(loc="left").startswith("segment = ")) == 2
+    plt.close(axes.flat[0].figure)
+    assert unmet_chart(unmet_by_step(opp, G)).get_xlabel().startswith("unmet need")

@@ -37,6 +37,10 @@ def test_each_study_gets_a_run_and_the_index_lists_them(batch):
     index = (out / "index.html").read_text()
     assert 'href="solar/01_journey_model.html"' in index
     assert "3 run(s), 1 failed" in index
+    assert 'href="solar/02_needs_opportunities.html"' in index  # the study has a survey
+    assert [nb["notebook"] for nb in results["xss"].notebooks] == ["01_journey_model.ipynb"]  # no survey
+    assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in (
+        out / "xss" / "log.txt").read_text()
     assert "steps[S2].stage: stage &#x27;usage&#x27; is not one of" in index
 
 
