@@ -1,0 +1,127 @@
+"""Customer lifetime value: the published CDNOW estimates, RFM by hand, parameter recovery."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from cem.clv import (
+    calibration_holdout,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    fit_pareto_nbd,
+    holdout_error,
+    lifetime_value,
+    read_cdnow,
+    retention_clv,
+    rfm,
+)
+from cem.synth import transactions
+from conftest import ROOT
+
+CDNOW = ROOT / "data" / "external" / "cdnow"
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    """The CDNOW sample as in the papers: calibration to 1997-09-30 (39 weeks), time in weeks."""
+    tx = read_cdnow(CDNOW / "CDNOW_sample.txt")
+    return tx, rfm(tx, end="1997-09-30", unit="W")
+
+
+def rounded(params, digits):
+    return {k: round(float(v), digits[k]) for k, v in params.items()}
+
+
+def test_cdnow_sample_summary(cdnow):
+    tx, s = cdnow
+    assert len(tx) == 6919 and len(s) == 2357
+    assert (s["frequency"] > 0).sum() == 946  # the repeat buyers of the Gamma-Gamma note
+    assert s.loc["00004", "frequency"] == 2 and s.loc["00004", "recency"] == pytest.approx(213 / 7)
+
+
+def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow):
+    # Fader, Hardie & Lee (2005), Marketing Science 24(2): r = 0.243, alpha = 4.414, a = 0.793,
+    # b = 2.426, LL = -9582.4.
+    m = fit_bgnbd(cdnow[1])
+    assert rounded(m.params, dict(r=3, alpha=3, a=3, b=3)) == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert round(m.loglik, 1) == -9582.4 and m.converged
+
+
+def test_pareto_nbd_reproduces_the_published_estimates(cdnow):
+    # Fader, Hardie & Lee (2005), the Pareto/NBD benchmark on the same data: r = 0.553,
+    # alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0.
+    m = fit_pareto_nbd(cdnow[1])
+    assert rounded(m.params, dict(r=3, alpha=3, s=3, beta=3)) == {"r": 0.553, "alpha": 10.578, "s": 0.606,
+                                                                  "beta": 11.669}
+    assert round(m.loglik, 1) == -9595.0
+
+
+def test_gamma_gamma_reproduces_the_published_estimates(cdnow):
+    # Fader & Hardie, "The Gamma-Gamma model of monetary value" (2013), on the 946 repeat buyers:
+    # p = 6.25, q = 3.74, gamma = 15.44.
+    m = fit_gamma_gamma(cdnow[1])
+    assert m.n == 946
+    assert rounded(m.params, dict(p=2, q=2, gamma=2)) == {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    assert m.mean_spend == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-2)
+
+
+def test_bgnbd_predictions_are_consistent(cdnow):
+    m = fit_bgnbd(cdnow[1])
+    # A customer with no repeat purchase is alive for sure under BG/NBD.
+    assert m.prob_alive(0, 0, 39) == pytest.approx(1.0)
+    assert m.prob_alive(5, 10, 39) < m.prob_alive(5, 38, 39)  # a long silence lowers the odds
+    # Conditional expectation of a brand-new customer equals the unconditional one.
+    assert m.expected_purchases(39, 0, 0, 0) == pytest.approx(m.expected_purchases(39), rel=1e-6)
+
+
+def test_holdout_error_on_cdnow(cdnow):
+    tx, _ = cdnow
+    ch = calibration_holdout(tx, "1997-09-30", "1998-06-30", unit="W")
+    assert ch["duration_holdout"].iloc[0] == pytest.approx(39.0)
+    err = holdout_error(fit_bgnbd(ch), ch)
+    assert err["actual_total"] == ch["frequency_holdout"].sum()
+    assert abs(err["total_error"]) < 0.2 and err["correlation"] > 0.5
+    assert list(err["by_frequency"].index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+
+
+def test_rfm_by_hand():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "a", "b", "c"],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-22",
+                                               "2024-01-05", "2024-02-01"]),
+                       "amount": [10.0, 5.0, 20.0, 40.0, 7.0, 3.0]})
+    s = rfm(tx, end="2024-01-29")  # c bought after the end: not a customer yet
+    assert list(s.index) == ["a", "b"]
+    assert s.loc["a"].tolist()[:4] == [2, 21.0, 28.0, 30.0]  # same-day purchases are one occasion
+    assert s.loc["b"].tolist()[:4] == [0, 0.0, 24.0, 0.0]
+    w = rfm(tx, end="2024-01-29", unit="W")
+    assert w.loc["a", "recency"] == pytest.approx(3.0) and w.loc["a", "T"] == pytest.approx(4.0)
+
+
+def test_parameters_are_recovered_from_generated_transactions():
+    truth = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    tx = transactions(8000, bgnbd=tuple(truth.values()), gamma_gamma=(6.0, 4.0, 15.0), weeks=78, seed=11)
+    s = rfm(tx, unit="W", end=pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=78))
+    fit = fit_bgnbd(s).params
+    for k, v in truth.items():
+        assert fit[k] == pytest.approx(v, rel=0.15), k
+    gg = fit_gamma_gamma(s)
+    assert gg.mean_spend == pytest.approx(6.0 * 15.0 / 3.0, rel=0.1)
+
+
+def test_lifetime_value(cdnow):
+    _, s = cdnow
+    bg, gg = fit_bgnbd(s), fit_gamma_gamma(s)
+    clv = lifetime_value(bg, gg, s, horizon=52, margin=0.3, discount_rate=0.1)
+    assert len(clv) == len(s) and (clv >= 0).all()
+    # More purchases, recently: more value; the same history discounted harder: less value.
+    assert clv.loc["00004"] > clv[s["frequency"] == 0].median()
+    cheaper = lifetime_value(bg, gg, s, horizon=52, margin=0.3, discount_rate=0.5)
+    assert (cheaper <= clv + 1e-9).all()
+    fixed = lifetime_value(bg, 10.0, s.head(1), horizon=52, margin=1.0, discount_rate=0.0)
+    expected = 10.0 * bg.expected_purchases(52, *s.head(1)[["frequency", "recency", "T"]].to_numpy().T)
+    assert fixed.iloc[0] == pytest.approx(expected[0], rel=1e-9)
+
+
+def test_retention_clv_by_hand():
+    assert retention_clv(100, 0.8, 0.1) == pytest.approx(100 * 0.8 / 0.3)
+    assert retention_clv(100, 0.0, 0.1) == 0
+    np.testing.assert_allclose(retention_clv(np.array([10, 20]), 0.5, 0.0), [10, 20])
