@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.cem-installed
 KERNEL := cem
 EXAMPLES := $(sort $(dir $(wildcard data/examples/*/model.yaml)))
 
-.PHONY: venv report test clean help
+.PHONY: venv report test bench clean help
 
 help:
 	@echo "make report  run the notebook suite on data/examples/* into reports/ (reports/index.html)"
 	@echo "make test    run the whole test suite, notebooks included"
+	@echo "make bench   measure cem against the tools users would otherwise use (writes README's table)"
 
 # Re-install only when the package's metadata changes; the kernel is registered inside the
 # venv (--sys-prefix) under a fixed name that `cem report` checks belongs to this venv.
@@ -29,6 +30,15 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest cem tests notebooks --doctest-modules --nbval-lax --nbval-current-env
+
+# The reference tools live in their own environment: never dependencies of cem.
+benchmarks/.venv-ref/.installed:
+	test -x benchmarks/.venv-ref/bin/python || $(PYTHON) -m venv benchmarks/.venv-ref
+	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy
+	touch $@
+
+bench: $(STAMP) benchmarks/.venv-ref/.installed
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/index.html .pytest_cache

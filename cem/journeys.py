@@ -1,0 +1,156 @@
+"""Touchpoint event logs: read, checked and placed on the model's steps.
+
+An event is one interaction of one customer: ``customer_id``, ``timestamp`` and where it
+happened, as a model ``step``, a ``touchpoint`` (placed on the step it serves) or an
+``activity`` mapped to a step in ``study.yaml``::
+
+    mappings:
+      events:
+        customer_id: case:concept:name    # a column rename
+        activities: {Take in charge ticket: S_help, Resolve ticket: S_fix}
+
+XES column names (``case:concept:name``, ``concept:name``, ``time:timestamp``) are understood
+without a mapping. Optional measures: ``rating`` (1-5), ``effort``, ``revenue``, ``cost``.
+
+Rows whose timestamp cannot be read or whose customer id is blank are counted, reported as a
+warning and left out, never dropped silently; activities that map to no step are listed with
+their counts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, Problem
+from .io import read_csv
+from .schema import suggest
+
+__all__ = ["read_events", "XES_COLUMNS", "MEASURES"]
+
+#: XES attribute names and the column each stands for.
+XES_COLUMNS = {"case:concept:name": "customer_id", "concept:name": "activity", "time:timestamp": "timestamp",
+               "org:resource": "resource"}
+
+#: Optional numeric columns of an event.
+MEASURES = ("rating", "effort", "revenue", "cost")
+
+
+def _lines(index, limit=5):
+    rows = sorted(int(i) + 2 for i in index)
+    head = ",".join(map(str, rows[:limit]))
+    return head + (f" (+{len(rows) - limit} more)" if len(rows) > limit else "")
+
+
+def read_events(path, G=None, mapping=None):
+    """Read an event log (CSV) and place every event on a step of the model.
+
+    Parameters
+    ----------
+    path : str or Path
+    G : networkx.MultiDiGraph, optional
+        Steps and touchpoints are checked against it and ``step`` is filled in.
+    mapping : dict, optional
+        ``study.yaml``'s ``mappings: events:`` (column renames, ``activities``).
+
+    Returns
+    -------
+    events : pandas.DataFrame
+        ``customer_id`` (text), ``timestamp`` (UTC), ``step`` (model step id or NaN when
+        unmapped), the source columns (``touchpoint``, ``activity``) and measures as numbers,
+        sorted by customer and time. ``attrs["excluded"]`` counts rows left out by reason,
+        ``attrs["unmapped"]`` the activities that map to no step.
+    warnings : list of Problem
+
+    Raises
+    ------
+    InputError
+        Missing columns, unknown step or touchpoint ids, measures that are not numbers.
+    """
+    file = str(path)
+    table, warnings = read_csv(path, "events")
+    mapping = dict(mapping or {})
+    activities = mapping.pop("activities", None) or {}
+    renames = {**{k: v for k, v in XES_COLUMNS.items() if k in table.columns},
+               **{v: k for k, v in mapping.items() if isinstance(v, str)}}
+    table = table.rename(columns=renames)
+    if table.empty:
+        raise InputError.single(file, "has a header but no events")
+    problems = []
+    for col in ("customer_id", "timestamp"):
+        if col not in table.columns:
+            hint = suggest(col, list(table.columns))
+            problems.append(Problem(file, "1", f"no '{col}' column" + (f"; did you mean '{hint}'?" if hint else
+                                    f"; columns are {', '.join(table.columns)}")))
+    where = [c for c in ("step", "touchpoint", "activity") if c in table.columns]
+    if not where:
+        problems.append(Problem(file, "1", "no column saying where each event happened: expected step, "
+                                "touchpoint or activity"))
+    if problems:
+        raise InputError(problems, warnings)
+
+    table["customer_id"] = table["customer_id"].astype(str).str.strip()
+    ts = pd.to_datetime(table["timestamp"].str.strip(), errors="coerce", utc=True, format="mixed")
+    excluded = {}
+    bad_time = ts.isna()
+    if bad_time.any():
+        excluded["unreadable timestamp"] = int(bad_time.sum())
+        sample = ", ".join(repr(v) for v in table.loc[bad_time, "timestamp"].unique()[:3])
+        warnings.append(Problem(file, _lines(table.index[bad_time]), f"{int(bad_time.sum())} event(s) with a "
+                                f"timestamp that cannot be read ({sample}) are left out", "warning"))
+    blank_id = table["customer_id"] == ""
+    if blank_id.any():
+        excluded["blank customer_id"] = int(blank_id.sum())
+        warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
+                                "customer_id are left out", "warning"))
+    table["timestamp"] = ts
+    for m in MEASURES:
+        if m in table.columns:
+            text = table[m].astype(str).str.strip()
+            values = pd.to_numeric(text.where(text != ""), errors="coerce")
+            bad = values.isna() & (text != "")
+            if bad.any():
+                sample = ", ".join(repr(v) for v in text[bad].unique()[:3])
+                problems.append(Problem(file, _lines(table.index[bad]), f"{m} must be a number; got {sample}"))
+            table[m] = values
+
+    step = pd.Series(np.nan, index=table.index, dtype=object)
+    if G is not None:
+        kinds = dict(G.nodes(data="kind"))
+        if "step" in table.columns:
+            ids = table["step"].astype(str).str.strip()
+            unknown = ~ids.map(lambda s: kinds.get(s) == "step") & (ids != "")
+            for sid, rows in table.index[unknown].to_series().groupby(ids[unknown]):
+                hint = suggest(sid, [n for n, k in kinds.items() if k == "step"])
+                problems.append(Problem(file, _lines(rows.index), f"step '{sid}' is not a step of the model"
+                                        + (f"; did you mean '{hint}'?" if hint else "")))
+            step = ids.where(~unknown & (ids != ""))
+        if "touchpoint" in table.columns:
+            tp = table["touchpoint"].astype(str).str.strip()
+            served = {t: next((v for _, v, k in G.out_edges(t, keys=True) if k == "serves"), None)
+                      for t, k in kinds.items() if k == "touchpoint"}
+            unknown = ~tp.isin(list(served)) & (tp != "")
+            for tid, rows in table.index[unknown].to_series().groupby(tp[unknown]):
+                hint = suggest(tid, list(served))
+                problems.append(Problem(file, _lines(rows.index), f"touchpoint '{tid}' is not a touchpoint of the "
+                                        "model" + (f"; did you mean '{hint}'?" if hint else "")))
+            step = step.where(step.notna(), tp.map(served))
+        if "activity" in table.columns:
+            act = table["activity"].astype(str).str.strip()
+            for a, s in activities.items():
+                if kinds.get(s) != "step":
+                    problems.append(Problem(file, "", f"study.yaml maps activity '{a}' to '{s}', which is not a "
+                                            "step of the model"))
+            step = step.where(step.notna(), act.map(activities))
+    if problems:
+        raise InputError(problems, warnings)
+    table["step"] = step
+    keep = ~bad_time & ~blank_id
+    events = table[keep].sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
+    unmapped = events.loc[events["step"].isna(), where[0]].value_counts() if G is not None else pd.Series(dtype=int)
+    if G is not None and len(unmapped):
+        listing = ", ".join(f"'{k}' ({v})" for k, v in unmapped.head(8).items())
+        warnings.append(Problem(file, "", f"{int(unmapped.sum())} event(s) of {len(unmapped)} {where[0]}(s) map to "
+                                f"no step of the model: {listing}" + (" ..." if len(unmapped) > 8 else ""), "warning"))
+    events.attrs.update({"excluded": excluded, "unmapped": {str(k): int(v) for k, v in unmapped.items()},
+                         "source": file})
+    return events, warnings

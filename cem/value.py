@@ -1,0 +1,142 @@
+"""Value created at each step of the journey.
+
+:func:`step_value` puts, for every customer step in the designed order:
+
+* from the needs (the survey's opportunity table): the importance-weighted satisfaction
+  ``experience = sum(I * S) / sum(I * 10)`` (0..1) and the unmet part ``unmet = sum(max(I - S, 0))``;
+* from the events: ``customers`` reaching the step, ``conversion`` (the share of them who also
+  reach a designed next step), ``interactions``, ``cost_to_serve`` (the events' ``cost``, or the
+  touchpoint's cost per interaction times the interactions), ``revenue`` and ``net`` (revenue -
+  cost), and the mean ``rating``;
+* cumulative along the designed order: ``cum_cost``, ``cum_revenue``, ``cum_net``,
+  ``cum_unmet``, and ``cum_experience`` (importance-weighted over the steps so far).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .graph import journey_steps, next_steps
+
+__all__ = ["step_value", "value_metrics"]
+
+
+def _needs_part(needs, keys):
+    d = needs.dropna(subset=["step", "importance", "satisfaction"]).copy()
+    d["_is"] = d["importance"] * d["satisfaction"]
+    d["_i10"] = d["importance"] * 10
+    d["_unmet"] = (d["importance"] - d["satisfaction"]).clip(lower=0)
+    g = d.groupby(keys, sort=False)
+    out = pd.DataFrame({"needs": g.size(), "_is": g["_is"].sum(), "_i10": g["_i10"].sum(), "unmet": g["_unmet"].sum()})
+    out["experience"] = out["_is"] / out["_i10"].replace(0, np.nan)
+    return out
+
+
+def _events_part(G, events, keys, by):
+    e = events.dropna(subset=["step"])
+    cost = e["cost"] if "cost" in e.columns else None
+    if cost is None and "touchpoint" in e.columns:
+        unit = {t: float(G.nodes[t].get("cost", 0.0)) for t in e["touchpoint"].dropna().unique() if t in G}
+        cost = e["touchpoint"].map(unit)
+    e = e.assign(_cost=cost if cost is not None else np.nan,
+                 _revenue=e["revenue"] if "revenue" in e.columns else np.nan,
+                 _rating=e["rating"] if "rating" in e.columns else np.nan)
+    g = e.groupby(keys, sort=False)
+    out = pd.DataFrame({"customers": g["customer_id"].nunique(), "interactions": g.size(),
+                        "cost_to_serve": g["_cost"].sum(min_count=1), "revenue": g["_revenue"].sum(min_count=1),
+                        "rating": g["_rating"].mean()})
+    # Conversion: of the customers at a step, the share also seen at one of its designed successors.
+    reached = e.groupby(([by] if by else []) + ["step"])["customer_id"].agg(set)
+    conv = {}
+    for idx in out.index:
+        seg, step = (idx if by else (None, idx))
+        here = reached.get((seg, step) if by else step, set())
+        nxt = set()
+        for s in next_steps(G, step):
+            nxt |= reached.get((seg, s) if by else s, set())
+        conv[idx] = len(here & nxt) / len(here) if here and next_steps(G, step) else np.nan
+    out["conversion"] = pd.Series(conv)
+    return out
+
+
+def step_value(G, needs=None, events=None, by=None):
+    """Value created and lost at each customer step, and cumulated along the journey.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    needs : pandas.DataFrame, optional
+        From :func:`cem.needs.opportunity` (with ``by`` the same segment column when given).
+    events : pandas.DataFrame, optional
+        From :func:`cem.journeys.read_events` (joined with customers for ``by``).
+    by : str, optional
+        A segment column present in ``needs`` and ``events``: one block of steps per segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer step (per segment) in the designed order; see the module
+        docstring for the columns. Steps no data speaks about keep NaN.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("J", kind="job", performer="customer")
+    >>> for i, s in enumerate(["A", "B"], 1):
+    ...     G.add_node(s, kind="step", job="J", position=i, name=s, stage="use")
+    ...     _ = G.add_edge("J", s, key="has_step")
+    >>> _ = G.add_edge("A", "B", key="next")
+    >>> needs = pd.DataFrame({"step": ["A", "A", "B"], "importance": [8.0, 4.0, 6.0],
+    ...                       "satisfaction": [2.0, 6.0, 6.0]})
+    >>> step_value(G, needs)[["step", "experience", "unmet", "cum_unmet"]].round(3).values.tolist()
+    [['A', 0.333, 6.0, 6.0], ['B', 0.6, 0.0, 6.0]]
+    """
+    steps = journey_steps(G)
+    keys = ([by] if by else []) + ["step"]
+    segments = [None]
+    parts = []
+    if needs is not None:
+        parts.append(_needs_part(needs, keys))
+    if events is not None:
+        parts.append(_events_part(G, events, keys, by))
+    if by:
+        segments = sorted(set().union(*[set(p.index.get_level_values(0)) for p in parts])) if parts else []
+    index = pd.MultiIndex.from_product([segments, steps], names=keys) if by else pd.Index(steps, name="step")
+    out = pd.DataFrame(index=index)
+    for p in parts:
+        out = out.join(p, how="left")
+    out = out.reset_index()
+    out.insert(len(keys), "name", out["step"].map(lambda s: G.nodes[s].get("name")))
+    out.insert(len(keys) + 1, "stage", out["step"].map(lambda s: G.nodes[s].get("stage")))
+    if "cost_to_serve" in out.columns:
+        out["net"] = out["revenue"].fillna(0) - out["cost_to_serve"].fillna(0)
+    grouped = out.groupby(by, sort=False) if by else None
+    for col, cum in (("cost_to_serve", "cum_cost"), ("revenue", "cum_revenue"), ("net", "cum_net"),
+                     ("unmet", "cum_unmet")):
+        if col in out.columns:
+            out[cum] = (grouped[col] if by else out[col]).transform(lambda s: s.fillna(0).cumsum())
+    if "_is" in out.columns:
+        num = (grouped["_is"] if by else out["_is"]).transform(lambda s: s.fillna(0).cumsum())
+        den = (grouped["_i10"] if by else out["_i10"]).transform(lambda s: s.fillna(0).cumsum())
+        out["cum_experience"] = num / den.replace(0, np.nan)
+        out = out.drop(columns=["_is", "_i10"])
+    return out
+
+
+def value_metrics(values):
+    """Key figures of a step-value table for ``metrics.json``."""
+    out = {"steps": int(len(values))}
+    if "experience" in values.columns and values["experience"].notna().any():
+        worst = values.loc[values["experience"].idxmin()]
+        out["lowest_experience"] = {"step": worst["step"], "name": worst["name"],
+                                    "experience": round(float(worst["experience"]), 3)}
+        out["journey_experience"] = round(float(values["cum_experience"].dropna().iloc[-1]), 3)
+    if "conversion" in values.columns and values["conversion"].notna().any():
+        drop = values.loc[values["conversion"].idxmin()]
+        out["largest_drop_off"] = {"step": drop["step"], "name": drop["name"],
+                                   "conversion": round(float(drop["conversion"]), 3)}
+    if "cum_net" in values.columns:
+        out["net_value"] = round(float(values["cum_net"].iloc[-1]), 2)
+        out["cost_to_serve"] = round(float(values["cum_cost"].iloc[-1]), 2)
+    return out
