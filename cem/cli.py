@@ -79,7 +79,8 @@ def _cmd_synth(args):
     if len(names) != 2 or not all(names):
         raise InputError.single("--segments", f"expects two names separated by a comma; got '{args.segments}'")
     paths = write_study_data(args.study, args.out, n=args.respondents, seed=args.seed, force=args.force,
-                             segment_names=tuple(names))
+                             segment_names=tuple(names), customers=args.customers, prospects=args.prospects,
+                             purchase_value=args.purchase_value, planted_step=args.planted_step)
     for p in paths:
         print(f"wrote {p}")
     return 0
@@ -111,6 +112,11 @@ def build_parser():
     p.add_argument("study", metavar="STUDY", help="study folder whose model the data is for")
     p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: the study folder)")
     p.add_argument("--respondents", type=int, default=400, help="survey respondents (default 400)")
+    p.add_argument("--customers", type=int, default=2000, help="customers, respondents included (default 2000)")
+    p.add_argument("--prospects", type=int, default=1000, help="people in the events who never buy (default 1000)")
+    p.add_argument("--purchase-value", type=float, default=1000.0, help="typical first purchase (default 1000)")
+    p.add_argument("--planted-step", default=None, metavar="STEP",
+                   help="step whose experience drives churn (default: the first setup/receive/use step)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--segments", default="mainstream,demanding", metavar="REST,PLANTED",
                    help="names of the two segments in customers.csv (default mainstream,demanding)")

@@ -61,6 +61,9 @@ __all__ = [
     "step_effects",
     "StepEffects",
     "value_at_stake",
+    "read_transactions",
+    "load_transactions",
+    "customers_table",
 ]
 
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -193,21 +196,21 @@ def _compress(*columns):
 
 
 def _fit(negll, x0, names):
+    """Maximise the likelihood over log-parameters from each start; keep the best.
+
+    BFGS first: it follows the flat ridges of these likelihoods (Pareto/NBD's s and beta) to
+    the published precision; bounded L-BFGS-B where BFGS fails (a start that wanders to
+    parameters where the likelihood cannot be evaluated).
+    """
     best = None
     for start in x0:
-        with np.errstate(all="ignore"):  # the search tries extreme parameters; bad ones score +inf
-            res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-12, 12)] * len(start),
-                                    options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-9})
+        with np.errstate(all="ignore"):  # the search tries extreme parameters; bad ones score 1e20
+            res = optimize.minimize(negll, np.log(start), method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
+            if not (res.success and np.isfinite(res.fun) and res.fun < 1e19):
+                res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-12, 12)] * len(start),
+                                        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
         if best is None or res.fun < best.fun:
             best = res
-    # Polish: the likelihoods are flat along some directions (Pareto/NBD's s and beta), where
-    # the gradient search stops a little early; a simplex search from there settles it.
-    with np.errstate(all="ignore"):
-        polished = optimize.minimize(negll, best.x, method="Nelder-Mead",
-                                     options={"xatol": 1e-8, "fatol": 1e-12 * max(1.0, abs(best.fun)),
-                                              "maxiter": 4000})
-    if polished.fun <= best.fun:
-        best = polished
     return dict(zip(names, np.exp(best.x))), -best.fun, best
 
 
@@ -302,7 +305,8 @@ def _pnbd_ll(params, x, tx, T):
     l1 = np.log(F1) - rsx * np.log(maxab + tx)
     l2 = np.log(F2) - rsx * np.log(maxab + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        logA0 = l1 + np.log1p(-np.exp(l2 - l1))
+        # t_x = T makes A0 exactly 0; rounding can put l2 a hair above l1, which must not give NaN.
+        logA0 = l1 + np.log1p(-np.minimum(np.exp(l2 - l1), 1.0))
     part1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     term1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     term2 = np.log(s) - np.log(rsx) + logA0
@@ -610,7 +614,11 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
         ``at_stake_low``, ``at_stake_high``, largest first.
     """
     X = experience.reindex(columns=effects.coefs.index).fillna(effects.fill)
-    m = margin.reindex(X.index).fillna(margin.mean()).to_numpy() if isinstance(margin, pd.Series) else margin
+    if isinstance(margin, pd.Series):  # value only the customers the margins are for
+        X = X.loc[X.index.intersection(margin.index)]
+        m = margin.reindex(X.index).fillna(margin.mean()).to_numpy()
+    else:
+        m = margin
     now = retention_clv(m, 1 - effects.churn_probability(X), discount_rate)
     rows = []
     for step in effects.coefs.index:
@@ -628,3 +636,72 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
                      "value_at_target": float(np.sum(now)) + values[0], "at_stake": values[0],
                      "at_stake_low": min(values[1:]), "at_stake_high": max(values[1:])})
     return pd.DataFrame(rows).sort_values("at_stake", ascending=False).reset_index(drop=True)
+
+
+def read_transactions(path, customer="customer_id", date="date", amount="amount"):
+    """Read ``transactions.csv`` (one row per purchase), refusing plainly what cannot be used.
+
+    Returns
+    -------
+    transactions : pandas.DataFrame
+        ``customer_id`` (text), ``date`` (datetime), ``amount`` (float).
+    warnings : list of Problem
+
+    Raises
+    ------
+    InputError
+        Missing columns, unreadable dates, amounts that are not numbers, blank ids.
+    """
+    from .errors import InputError, Problem
+    from .io import read_csv
+
+    file = str(path)
+    table, warnings = read_csv(path, "transactions")
+    missing = [c for c in (customer, date, amount) if c not in table.columns]
+    if missing:
+        raise InputError.single(file, f"missing column(s) {', '.join(missing)}; expected {customer}, {date}, "
+                                f"{amount}; columns are {', '.join(table.columns)}", "1")
+    if table.empty:
+        raise InputError.single(file, "has a header but no transactions")
+    problems = []
+    lines = np.arange(2, len(table) + 2)
+
+    def where(mask):
+        rows = lines[np.asarray(mask)]
+        return ",".join(map(str, rows[:5])) + (f" (+{len(rows) - 5} more)" if len(rows) > 5 else "")
+
+    ids = table[customer].astype(str).str.strip()
+    if (ids == "").any():
+        problems.append(Problem(file, where(ids == ""), f"{customer} is blank"))
+    dates = pd.to_datetime(table[date].str.strip(), errors="coerce", format="mixed")
+    if dates.isna().any():
+        sample = ", ".join(repr(v) for v in table.loc[dates.isna(), date].unique()[:3])
+        problems.append(Problem(file, where(dates.isna()), f"{date} cannot be read as a date ({sample}); "
+                                "write dates as YYYY-MM-DD"))
+    values = pd.to_numeric(table[amount].str.strip(), errors="coerce")
+    if values.isna().any():
+        sample = ", ".join(repr(v) for v in table.loc[values.isna(), amount].unique()[:3])
+        problems.append(Problem(file, where(values.isna()), f"{amount} must be a number ({sample})"))
+    if problems:
+        raise InputError(problems, warnings)
+    return pd.DataFrame({"customer_id": ids, "date": dates, "amount": values.astype(float)}), warnings
+
+
+def load_transactions(study):
+    """The transactions of a loaded study (see :func:`read_transactions`)."""
+    from .errors import InputError
+
+    if "transactions" not in study.files:
+        raise InputError.single(str(study.path), "has no transactions.csv")
+    return read_transactions(study.files["transactions"])[0]
+
+
+def customers_table(study):
+    """The study's ``customers.csv`` indexed by customer id, with ``churned`` as 0/1 when present."""
+    from .survey import read_customers
+
+    customers = read_customers(study.files["customers"])[0].set_index("customer_id")
+    if "churned" in customers.columns:
+        flag = customers["churned"].astype(str).str.strip().str.lower()
+        customers["churned"] = flag.map({"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0})
+    return customers

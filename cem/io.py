@@ -48,7 +48,7 @@ MODEL_FILES = ("model.yaml", "model.yml")
 #: Optional measured data of a study: key -> accepted file names.
 DATA_FILES = {
     "survey": ("survey.csv",),
-    "events": ("events.csv", "events.parquet", "events.xes", "events.xes.gz"),
+    "events": ("events.csv",),
     "transactions": ("transactions.csv",),
     "customers": ("customers.csv",),
 }
@@ -395,13 +395,16 @@ def check_study(path):
     ------
     InputError
     """
-    from . import survey as _survey
+    from . import clv as _clv, journeys as _journeys, survey as _survey
 
     study = load_study(path)
+    maps = study.config.get("mappings") or {}
     problems, warnings = [], list(study.warnings)
     readers = {
-        "survey": lambda f: _survey.read_survey(f, study.graph, (study.config.get("mappings") or {}).get("survey")),
+        "survey": lambda f: _survey.read_survey(f, study.graph, maps.get("survey")),
         "customers": _survey.read_customers,
+        "events": lambda f: _journeys.read_events(f, study.graph, maps.get("events")),
+        "transactions": _clv.read_transactions,
     }
     for key, reader in readers.items():
         if key in study.files:

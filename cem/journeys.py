@@ -25,7 +25,7 @@ from .errors import InputError, Problem
 from .io import read_csv
 from .schema import suggest
 
-__all__ = ["read_events", "XES_COLUMNS", "MEASURES"]
+__all__ = ["read_events", "load_events", "XES_COLUMNS", "MEASURES"]
 
 #: XES attribute names and the column each stands for.
 XES_COLUMNS = {"case:concept:name": "customer_id", "concept:name": "activity", "time:timestamp": "timestamp",
@@ -146,11 +146,42 @@ def read_events(path, G=None, mapping=None):
     table["step"] = step
     keep = ~bad_time & ~blank_id
     events = table[keep].sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
-    unmapped = events.loc[events["step"].isna(), where[0]].value_counts() if G is not None else pd.Series(dtype=int)
+    # Name each unplaced event by what it says: its activity, else its touchpoint, else its step.
+    label = pd.Series("", index=events.index)
+    for col in ("step", "touchpoint", "activity"):
+        if col in events.columns:
+            text = events[col].astype(str).str.strip().replace("nan", "")
+            label = label.where(text == "", text)
+    unmapped = label[events["step"].isna()].value_counts() if G is not None else pd.Series(dtype=int)
     if G is not None and len(unmapped):
         listing = ", ".join(f"'{k}' ({v})" for k, v in unmapped.head(8).items())
-        warnings.append(Problem(file, "", f"{int(unmapped.sum())} event(s) of {len(unmapped)} {where[0]}(s) map to "
+        warnings.append(Problem(file, "", f"{int(unmapped.sum())} event(s) of {len(unmapped)} kind(s) map to "
                                 f"no step of the model: {listing}" + (" ..." if len(unmapped) > 8 else ""), "warning"))
     events.attrs.update({"excluded": excluded, "unmapped": {str(k): int(v) for k, v in unmapped.items()},
                          "source": file})
     return events, warnings
+
+
+def load_events(study):
+    """The events of a loaded study, placed on its steps and joined with its customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`read_events`; the columns of ``customers.csv`` added (segment, churned, ...);
+        ``attrs["warnings"]`` holds the warnings as text lines.
+    """
+    from .survey import read_customers
+
+    if "events" not in study.files:
+        raise InputError.single(str(study.path), "has no events.csv")
+    events, warnings = read_events(study.files["events"], study.graph, (study.config.get("mappings") or {}).get("events"))
+    if "customers" in study.files:
+        customers, more = read_customers(study.files["customers"])
+        warnings += more
+        extra = [c for c in customers.columns if c not in events.columns]
+        attrs = dict(events.attrs)
+        events = events.merge(customers[["customer_id", *extra]], how="left", on="customer_id")
+        events.attrs = attrs
+    events.attrs["warnings"] = [str(w) for w in warnings]
+    return events

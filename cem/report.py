@@ -53,10 +53,13 @@ __all__ = [
     "default_notebooks_dir",
 ]
 
-#: Notebooks of the suite, in order, with the study inputs each needs besides the model.
+#: Notebooks of the suite, in order, with the study inputs each needs besides the model: a
+#: notebook runs when the study has all the inputs of at least one of its alternatives.
 SUITE = {
-    "01_journey_model.ipynb": (),
-    "02_needs_opportunities.ipynb": ("survey",),
+    "01_journey_model.ipynb": [()],
+    "02_needs_opportunities.ipynb": [("survey",)],
+    "03_value_by_step.ipynb": [("survey",), ("events",)],
+    "04_lifetime_value.ipynb": [("transactions",)],
 }
 
 KERNEL_NAME = "cem"
@@ -214,10 +217,10 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
             log_lines += result.errors
             study = None
         if study is not None:
-            for nb_name, needs in SUITE.items():
-                missing = [k for k in needs if k not in study.files]
-                if missing:
-                    log_lines.append(f"{nb_name}: skipped, the study has no {', '.join(missing)} data")
+            for nb_name, alternatives in SUITE.items():
+                if not any(all(k in study.files for k in alt) for alt in alternatives):
+                    wanted = " or ".join(", ".join(alt) for alt in alternatives)
+                    log_lines.append(f"{nb_name}: skipped, the study has no {wanted} data")
                     continue
                 src = notebooks_dir / nb_name
                 dst = staging / nb_name

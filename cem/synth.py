@@ -27,9 +27,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .graph import nodes_of, related
+from .graph import journey_steps, nodes_of, related
 
-__all__ = ["survey", "customer_needs", "write_study_data", "transactions"]
+__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events"]
+
+#: Share of customers who go through an after-sales stage at all (the rest skip its steps).
+_OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
 
 _KANO_PAIRS = {  # category -> (functional answers, dysfunctional answers) that produce it
     "M": ([2, 3, 4], [5]),
@@ -111,7 +114,7 @@ def survey(G, n=400, seed=0, underserved=None, segment_needs=None, segment_share
         if x not in needs:
             raise ValueError(f"'{x}' is not a customer need of the model")
 
-    ids = [f"R{i:05d}" for i in range(1, n + 1)]
+    ids = [f"C{i:05d}" for i in range(1, n + 1)]
     in_segment = rng.random(n) < segment_share
     lean = rng.normal(0, 0.3, n)  # some respondents rate everything a little higher
     imp_mu = {x: rng.uniform(2.3, 3.6) for x in needs}
@@ -164,8 +167,14 @@ def survey(G, n=400, seed=0, underserved=None, segment_needs=None, segment_share
     return answers, customers, truth
 
 
-def write_study_data(study, out=None, n=400, seed=0, force=False, **options):
-    """Write ``survey.csv``, ``customers.csv`` and ``synth_truth.json`` for a study.
+def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000, prospects=1000,
+                     planted_step=None, effect=-0.9, purchase_value=1000.0, **options):
+    """Write a study's generated data: survey, customers, events and transactions, and the truth.
+
+    The first ``n`` of ``customers`` answered the survey; ``prospects`` more people appear in
+    the events only (they never bought). Customers' churn follows their experience of
+    ``planted_step`` (see :func:`journey_events`); their purchases follow BG/NBD and Gamma-Gamma
+    (see :func:`transactions`) and stop when they churn.
 
     Parameters
     ----------
@@ -174,11 +183,13 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, **options):
     out : str or Path, optional
         Folder to write to; the study folder itself when None. A different folder becomes a
         complete study: the model and study.yaml are copied there.
-    n, seed, **options
-        Passed to :func:`survey`.
+    n : int
+        Survey respondents.
     force : bool
         Overwrite data files that already exist. Without it, existing files are an error and
         nothing is written.
+    **options
+        Passed to :func:`survey`.
 
     Returns
     -------
@@ -191,11 +202,39 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, **options):
     model_file = find_model_file(study)
     G = load_model(model_file)
     out = Path(out) if out is not None else model_file.parent
-    names = ["survey.csv", "customers.csv", "synth_truth.json"]
+    names = ["survey.csv", "customers.csv", "events.csv", "transactions.csv", "synth_truth.json"]
     existing = [out / x for x in names if (out / x).exists()]
     if existing and not force:
         raise InputError.single(str(existing[0]), "exists already; pass --force to overwrite the generated data")
-    answers, customers, truth = survey(G, n=n, seed=seed, **options)
+    customers = max(customers, n)
+    answers, people, truth = survey(G, n=n, seed=seed, **options)
+    rng = np.random.default_rng(seed + 1)
+    share = truth["segment_share"]
+    extra = customers - n
+    more = pd.DataFrame({
+        "customer_id": [f"C{i:05d}" for i in range(n + 1, customers + 1)],
+        "segment": np.where(rng.random(extra) < share, truth["segment_names"][1], truth["segment_names"][0]),
+        "region": rng.choice(["north", "south", "east", "west"], extra),
+        "opt_in": np.where(rng.random(extra) < 0.85, "yes", "no"),
+        "nps": rng.integers(0, 11, extra),
+    })
+    people = pd.concat([people, more], ignore_index=True)
+    events, churned, ev_truth = journey_events(G, people["customer_id"], prospects=prospects, seed=seed + 2,
+                                               planted_step=planted_step, effect=effect,
+                                               purchase_value=purchase_value)
+    people["churned"] = people["customer_id"].map(churned).astype(int)
+    bg, gg = (0.6, 8.0, 0.6, 3.0), (6.0, 4.0, 15.0 * purchase_value / 30.0)
+    tx = transactions(len(people), bgnbd=bg, gamma_gamma=gg, seed=seed + 3, weeks=78,
+                      start=str(events["timestamp"].min().date()))
+    tx["customer_id"] = people["customer_id"].to_numpy()[tx["customer_id"].str[1:].astype(int).to_numpy()]
+    # Churned customers stop buying somewhere between two months and a year after they start.
+    first = tx.groupby("customer_id")["date"].transform("min")
+    stop = tx["customer_id"].map(pd.Series(rng.uniform(8, 52, len(people)), index=people["customer_id"]))
+    gone = tx["customer_id"].map(churned).astype(bool) & (tx["date"] > first + pd.to_timedelta(stop * 7, unit="D"))
+    tx = tx[~gone].reset_index(drop=True)
+    truth.update({"customers": int(len(people)), "prospects": prospects, "transactions": {
+        "bgnbd": dict(zip(["r", "alpha", "a", "b"], bg)), "gamma_gamma": dict(zip(["p", "q", "gamma"], gg)),
+        "note": "purchases of churned customers stop after churn, so fitted parameters differ"}, **ev_truth})
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if out.resolve() != model_file.parent.resolve():
@@ -204,7 +243,10 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, **options):
                 shutil.copyfile(src, out / src.name)
                 written.append(out / src.name)
     answers.to_csv(out / "survey.csv", index=False, float_format="%g")
-    customers.to_csv(out / "customers.csv", index=False)
+    people.to_csv(out / "customers.csv", index=False)
+    events.assign(timestamp=events["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_csv(
+        out / "events.csv", index=False, float_format="%.4g")
+    tx.to_csv(out / "transactions.csv", index=False, date_format="%Y-%m-%d")
     (out / "synth_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return written + [out / x for x in names]
 
@@ -260,3 +302,73 @@ def transactions(n_customers=2000, bgnbd=(0.25, 4.0, 0.8, 2.5), gamma_gamma=(6.0
     width = len(str(n_customers))
     ids = np.char.add(id_prefix, np.char.zfill(cust[order].astype(str), width))
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": np.round(amount[order], 2)})
+
+
+def journey_events(G, customer_ids, prospects=0, seed=0, planted_step=None, effect=-0.9, base_churn=0.2,
+                   rated=0.7, purchase_value=1000.0, start="2024-01-01"):
+    """Touchpoint events along the designed journey, with a planted effect of one step on churn.
+
+    Prospects walk the steps before purchase and drop off (a quarter at each step); customers
+    go through every step to the use stage, then through after-sales stages with the shares of
+    ``_OPTIONAL_STAGES``. At each step they interact one to three times with its touchpoints
+    (cost: the touchpoint's cost), and rate the last interaction (1-5) with probability ``rated``.
+    A customer's rating is the step's mean plus their own lean plus noise. Whether a customer
+    churns depends only on their experience of ``planted_step``:
+    ``logit P(churn) = logit(base_churn) + effect * (rating - the step's mean rating)``.
+
+    Returns
+    -------
+    events : pandas.DataFrame
+        ``customer_id, timestamp, step, touchpoint, rating, cost, revenue``.
+    churned : pandas.Series
+        1 for customers who churned, indexed by customer id.
+    truth : dict
+    """
+    rng = np.random.default_rng(seed)
+    steps = journey_steps(G)
+    if not steps:
+        raise ValueError("the model has no customer steps")
+    stages = [G.nodes[s].get("stage") for s in steps]
+    buy = next((i for i, st in enumerate(stages) if st == "purchase"), 0)
+    if planted_step is None:
+        planted_step = next((s for s, st in zip(steps, stages) if st in ("setup", "receive", "use")), steps[-1])
+    if planted_step not in steps:
+        raise ValueError(f"'{planted_step}' is not a customer step of the model")
+    means = {s: rng.uniform(3.3, 4.3) for s in steps}
+    means[planted_step] = 3.0
+    tps = {s: [t for t in related(G, s, "serves", "in")] for s in steps}
+    cost = {t: float(G.nodes[t].get("cost", 0.0)) for t in nodes_of(G, "touchpoint")}
+    t0 = pd.Timestamp(start)
+    rows = []
+    latent = {}
+    people = [(c, True) for c in customer_ids] + [(f"P{i:05d}", False) for i in range(1, prospects + 1)]
+    for cid, is_customer in people:
+        lean = rng.normal(0, 0.5)
+        when = t0 + pd.Timedelta(days=float(rng.uniform(0, 90)))
+        for i, (s, st) in enumerate(zip(steps, stages)):
+            if not is_customer and (i >= buy or (i > 0 and rng.random() < 0.25)):
+                break
+            if is_customer and st in _OPTIONAL_STAGES and rng.random() > _OPTIONAL_STAGES[st]:
+                continue
+            rating = float(np.clip(np.rint(means[s] + lean + rng.normal(0, 0.8)), 1, 5))
+            if s == planted_step:
+                latent[cid] = rating
+            when += pd.Timedelta(days=float(rng.exponential(7)))
+            n = int(rng.integers(1, 4))
+            for k in range(n):
+                tp = tps[s][int(rng.integers(len(tps[s])))] if tps[s] else None
+                rows.append((cid, when + pd.Timedelta(hours=3 * k), s, tp,
+                             rating if k == n - 1 and rng.random() < rated else np.nan,
+                             cost.get(tp, 0.0) if tp else 0.0,
+                             float(rng.lognormal(np.log(purchase_value), 0.3)) if st == "purchase" and k == 0
+                             and is_customer and i == buy else np.nan))
+            when += pd.Timedelta(hours=3 * n)  # the next step starts after this one's interactions
+    events = pd.DataFrame(rows, columns=["customer_id", "timestamp", "step", "touchpoint", "rating", "cost", "revenue"])
+    b0 = np.log(base_churn / (1 - base_churn))
+    ids = list(customer_ids)
+    x = np.array([latent.get(c, means[planted_step]) for c in ids]) - means[planted_step]
+    churned = pd.Series((rng.random(len(ids)) < 1 / (1 + np.exp(-(b0 + effect * x)))).astype(int), index=ids,
+                        name="churned")
+    truth = {"planted_step": planted_step, "effect": effect, "base_churn": base_churn,
+             "step_mean_rating": {k: round(v, 3) for k, v in means.items()}}
+    return events, churned, truth

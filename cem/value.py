@@ -45,16 +45,31 @@ def _events_part(G, events, keys, by):
     out = pd.DataFrame({"customers": g["customer_id"].nunique(), "interactions": g.size(),
                         "cost_to_serve": g["_cost"].sum(min_count=1), "revenue": g["_revenue"].sum(min_count=1),
                         "rating": g["_rating"].mean()})
-    # Conversion: of the customers at a step, the share also seen at one of its designed successors.
-    reached = e.groupby(([by] if by else []) + ["step"])["customer_id"].agg(set)
+    # Conversion: of the customers at a step, the share seen later at one of its designed successors
+    # (later in time, so a loop back to the first step counts only customers who came back).
+    seg_keys = ([by] if by else []) + ["step", "customer_id"]
+    first = e.groupby(seg_keys)["timestamp"].min()
+    last = e.groupby(seg_keys)["timestamp"].max()
     conv = {}
     for idx in out.index:
         seg, step = (idx if by else (None, idx))
-        here = reached.get((seg, step) if by else step, set())
-        nxt = set()
-        for s in next_steps(G, step):
-            nxt |= reached.get((seg, s) if by else s, set())
-        conv[idx] = len(here & nxt) / len(here) if here and next_steps(G, step) else np.nan
+        pre = (seg,) if by else ()
+        succ = next_steps(G, step)
+        try:
+            here = first.loc[pre + (step,)]
+        except KeyError:
+            continue
+        if not succ:
+            conv[idx] = np.nan
+            continue
+        later = pd.Series(False, index=here.index)
+        for s2 in succ:
+            try:
+                then = last.loc[pre + (s2,)]
+            except KeyError:
+                continue
+            later |= then.reindex(here.index).gt(here).fillna(False)
+        conv[idx] = float(later.mean())
     out["conversion"] = pd.Series(conv)
     return out
 
@@ -132,8 +147,10 @@ def value_metrics(values):
         out["lowest_experience"] = {"step": worst["step"], "name": worst["name"],
                                     "experience": round(float(worst["experience"]), 3)}
         out["journey_experience"] = round(float(values["cum_experience"].dropna().iloc[-1]), 3)
-    if "conversion" in values.columns and values["conversion"].notna().any():
-        drop = values.loc[values["conversion"].idxmin()]
+    # The last step leads only back to the start (the next cycle): not a drop-off between steps.
+    inner = values.iloc[:-1]
+    if "conversion" in inner.columns and inner["conversion"].notna().any():
+        drop = inner.loc[inner["conversion"].idxmin()]
         out["largest_drop_off"] = {"step": drop["step"], "name": drop["name"],
                                    "conversion": round(float(drop["conversion"]), 3)}
     if "cum_net" in values.columns:

@@ -125,3 +125,38 @@ def test_retention_clv_by_hand():
     assert retention_clv(100, 0.8, 0.1) == pytest.approx(100 * 0.8 / 0.3)
     assert retention_clv(100, 0.0, 0.1) == 0
     np.testing.assert_allclose(retention_clv(np.array([10, 20]), 0.5, 0.0), [10, 20])
+
+
+def test_planted_step_effect_is_found_with_its_size():
+    from cem import load_model
+    from cem.clv import experience_matrix, step_effects, value_at_stake
+    from cem.synth import journey_events
+    from conftest import EXAMPLES
+
+    G = load_model(EXAMPLES / "payroll")
+    ids = [f"C{i:05d}" for i in range(3000)]
+    events, churned, truth = journey_events(G, ids, seed=4, planted_step="P_parallel", effect=-0.9)
+    X = experience_matrix(events)
+    fx = step_effects(X, churned)
+    top = fx.table.iloc[0]
+    assert top["step"] == "P_parallel" == truth["planted_step"]
+    assert top["ci_low"] < -0.9 < top["ci_high"] and top["p_value"] < 1e-6
+    others = fx.table.iloc[1:]
+    assert (others["p_value"] > 0.001).all()  # no other step looks like it matters
+    stake = value_at_stake(fx, X, pd.Series(1000.0, index=ids), 0.1)
+    assert stake.iloc[0]["step"] == "P_parallel" and stake.iloc[0]["at_stake"] > 0
+    assert stake.iloc[0]["at_stake_low"] <= stake.iloc[0]["at_stake"] <= stake.iloc[0]["at_stake_high"]
+
+
+def test_read_transactions_problems(tmp_path):
+    from cem import InputError
+    from cem.clv import read_transactions
+
+    p = tmp_path / "transactions.csv"
+    p.write_text("customer_id,date,amount\nc1,2024-01-01,10\nc2,yesterday,5\n,2024-01-03,x\n")
+    with pytest.raises(InputError) as info:
+        read_transactions(p)
+    lines = [str(x) for x in info.value.problems]
+    assert lines == [f"{p}:4: customer_id is blank",
+                     f"{p}:3: date cannot be read as a date ('yesterday'); write dates as YYYY-MM-DD",
+                     f"{p}:4: amount must be a number ('x')"]

@@ -43,13 +43,17 @@ def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
     assert (out / "figures" / "journey_map.png").stat().st_size > 50_000
 
 
-def test_needs_notebook_finds_the_planted_needs(tmp_path):
+def run(notebook, study, out, **parameters):
     ensure_kernel("cem")
-    out = tmp_path / "run"
-    pm.execute_notebook(str(ROOT / "notebooks" / "02_needs_opportunities.ipynb"), str(tmp_path / "out.ipynb"),
-                        parameters={"study_path": str(EXAMPLES / "payroll"), "output_dir": str(out)},
+    pm.execute_notebook(str(ROOT / "notebooks" / notebook), str(out.parent / f"{notebook}.out.ipynb"),
+                        parameters={"study_path": str(EXAMPLES / study), "output_dir": str(out), **parameters},
                         kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
-    metrics = json.loads((out / "metrics.json").read_text())["needs"]
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_needs_notebook_finds_the_planted_needs(tmp_path):
+    out = tmp_path / "run"
+    metrics = run("02_needs_opportunities.ipynb", "payroll", out)["needs"]
     truth = json.loads((EXAMPLES / "payroll" / "synth_truth.json").read_text())
     assert metrics["respondents"] == truth["respondents"]
     assert metrics["top_opportunity"]["need_id"] in truth["underserved"]
@@ -57,3 +61,20 @@ def test_needs_notebook_finds_the_planted_needs(tmp_path):
     assert metrics["outcome_segments"]["k"] == 2
     assert {"opportunity_landscape.png", "opportunity_by_segment.png", "unmet_by_step.png"} <= {
         p.name for p in (out / "figures").iterdir()}
+
+
+def test_value_notebook(tmp_path):
+    metrics = run("03_value_by_step.ipynb", "solar", tmp_path / "run")["step_value"]
+    assert metrics["steps"] == 14 and metrics["cost_to_serve"] > 0
+    assert metrics["lowest_experience"]["step"] == "S_dispose"  # the end of life nobody designed
+
+
+def test_lifetime_value_notebook_finds_the_planted_step_and_reproduces_cdnow(tmp_path):
+    metrics = run("04_lifetime_value.ipynb", "payroll", tmp_path / "run")["lifetime_value"]
+    truth = json.loads((EXAMPLES / "payroll" / "synth_truth.json").read_text())
+    assert metrics["top_step_at_stake"]["step"] == truth["planted_step"]
+    effect = metrics["step_effects"][truth["planted_step"]]
+    assert effect["ci_low"] < truth["effect"] < effect["ci_high"]
+    assert {k: round(v, 3) for k, v in metrics["cdnow_bgnbd"].items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
+                                                                          "b": 2.426}
+    assert metrics["total_clv"] > 0

@@ -9,7 +9,7 @@ import pytest
 
 from cem import load_model
 from cem.gaps import find_gaps, gap_metrics
-from cem.report import run_report, run_study, safe_name
+from cem.report import SUITE, run_report, run_study, safe_name
 from conftest import EXAMPLES, MINI
 
 XSS = MINI.replace("name: Mini,", "name: \"<script>alert(1)</script>\",").replace(
@@ -38,9 +38,11 @@ def test_each_study_gets_a_run_and_the_index_lists_them(batch):
     assert 'href="solar/01_journey_model.html"' in index
     assert "3 run(s), 1 failed" in index
     assert 'href="solar/02_needs_opportunities.html"' in index  # the study has a survey
+    assert [nb["notebook"] for nb in results["solar"].notebooks] == list(SUITE)
     assert [nb["notebook"] for nb in results["xss"].notebooks] == ["01_journey_model.ipynb"]  # no survey
-    assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in (
-        out / "xss" / "log.txt").read_text()
+    log = (out / "xss" / "log.txt").read_text()
+    assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in log
+    assert "03_value_by_step.ipynb: skipped, the study has no survey or events data" in log
     assert "steps[S2].stage: stage &#x27;usage&#x27; is not one of" in index
 
 

@@ -42,22 +42,27 @@ def test_write_refuses_to_overwrite_and_copies_the_model(tmp_path):
     (study / "model.yaml").write_text(MINI.replace("needs:\n", "needs:\n  - {id: N2, step: S2, actor: rider, "
                                                    "dimension: social, statement: Maximize the pride of a quiet bike}\n"))
     out = tmp_path / "generated"
-    written = write_study_data(study, out, n=20, seed=1)
-    assert {p.name for p in written} == {"model.yaml", "survey.csv", "customers.csv", "synth_truth.json"}
+    written = write_study_data(study, out, n=20, seed=1, customers=50, prospects=10)
+    assert {p.name for p in written} == {"model.yaml", "survey.csv", "customers.csv", "events.csv",
+                                         "transactions.csv", "synth_truth.json"}
     before = (out / "survey.csv").read_text()
     with pytest.raises(InputError, match="exists already; pass --force"):
         write_study_data(study, out, n=30, seed=2)
     assert (out / "survey.csv").read_text() == before  # nothing overwritten
-    write_study_data(study, out, n=30, seed=2, force=True)
-    assert json.loads((out / "synth_truth.json").read_text())["respondents"] == 30
+    write_study_data(study, out, n=30, seed=2, force=True, customers=40, prospects=0)
+    truth = json.loads((out / "synth_truth.json").read_text())
+    assert truth["respondents"] == 30 and truth["customers"] == 40
 
 
-@pytest.mark.parametrize("name, seed, names", [("solar", 7, "mainstream,early_adopter"), ("payroll", 11, "steady,scaling")])
-def test_committed_example_data_is_reproducible(tmp_path, name, seed, names):
+@pytest.mark.parametrize("name, seed, names, value", [("solar", 7, "mainstream,early_adopter", 12000),
+                                                      ("payroll", 11, "steady,scaling", 25000)])
+def test_committed_example_data_is_reproducible(tmp_path, name, seed, names, value):
+    # The commands that made the examples' data (README: Generated data).
     r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / name), "--out", str(tmp_path),
-                        "--seed", str(seed), "--segments", names], capture_output=True, text=True)
+                        "--seed", str(seed), "--segments", names, "--purchase-value", str(value)],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    for f in ("survey.csv", "customers.csv", "synth_truth.json"):
+    for f in ("survey.csv", "customers.csv", "events.csv", "transactions.csv", "synth_truth.json"):
         assert (tmp_path / f).read_bytes() == (EXAMPLES / name / f).read_bytes(), f
     assert json.loads((tmp_path / "synth_truth.json").read_text())["respondents"] >= 300
 
@@ -66,3 +71,18 @@ def test_cli_synth_bad_segments(tmp_path):
     r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / "solar"), "--out", str(tmp_path),
                         "--segments", "onlyone"], capture_output=True, text=True)
     assert r.returncode == 2 and "expects two names" in r.stderr and not list(tmp_path.iterdir())
+
+
+def test_events_follow_the_designed_journey():
+    G = load_model(EXAMPLES / "solar")
+    from cem.graph import journey_steps
+    from cem.synth import journey_events
+
+    events, churned, truth = journey_events(G, [f"C{i}" for i in range(200)], prospects=100, seed=1)
+    order = {s: i for i, s in enumerate(journey_steps(G))}
+    for _, e in events.groupby("customer_id"):
+        positions = e.sort_values("timestamp")["step"].map(order).tolist()
+        assert positions == sorted(positions)  # nobody walks the journey backwards
+    prospects = events[events["customer_id"].str.startswith("P")]
+    assert prospects["revenue"].isna().all() and not prospects["step"].isin(["S_install", "S_monitor"]).any()
+    assert 0.1 < churned.mean() < 0.35 and truth["planted_step"] == "S_permit"
