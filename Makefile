@@ -34,7 +34,7 @@ test: $(STAMP)
 # The reference tools live in their own environment: never dependencies of cem.
 benchmarks/.venv-ref/.installed:
 	test -x benchmarks/.venv-ref/bin/python || $(PYTHON) -m venv benchmarks/.venv-ref
-	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy
+	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy pyarrow
 	touch $@
 
 bench: $(STAMP) benchmarks/.venv-ref/.installed
