@@ -653,7 +653,7 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
         Missing columns, unreadable dates, amounts that are not numbers, blank ids.
     """
     from .errors import InputError, Problem
-    from .io import read_csv
+    from .io import line_list, read_csv
 
     file = str(path)
     table, warnings = read_csv(path, "transactions")
@@ -667,8 +667,7 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
     lines = np.arange(2, len(table) + 2)
 
     def where(mask):
-        rows = lines[np.asarray(mask)]
-        return ",".join(map(str, rows[:5])) + (f" (+{len(rows) - 5} more)" if len(rows) > 5 else "")
+        return line_list(lines[np.asarray(mask)])
 
     ids = table[customer].astype(str).str.strip()
     if (ids == "").any():

@@ -36,6 +36,7 @@ __all__ = [
     "write_graphml",
     "write_node_link",
     "read_csv",
+    "line_list",
     "MODEL_FILES",
     "DATA_FILES",
     "MAX_MODEL_BYTES",
@@ -452,6 +453,19 @@ def write_node_link(G, path):
     """Write the graph as node-link JSON (d3, networkx ``node_link_graph``)."""
     data = nx.node_link_data(G, edges="edges")
     return _atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def line_list(lines, limit=5):
+    """File lines named in a problem: the first ``limit``, then how many more.
+
+    Examples
+    --------
+    >>> line_list([9, 2, 3, 4, 5, 6, 7])
+    '2,3,4,5,6 (+2 more)'
+    """
+    lines = sorted(int(x) for x in lines)
+    head = ",".join(str(x) for x in lines[:limit])
+    return head + (f" (+{len(lines) - limit} more)" if len(lines) > limit else "")
 
 
 def read_csv(path, what="table"):

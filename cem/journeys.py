@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
-from .io import read_csv
+from .io import line_list, read_csv
 from .schema import suggest
 
 __all__ = ["read_events", "load_events", "XES_COLUMNS", "MEASURES"]
@@ -35,10 +35,9 @@ XES_COLUMNS = {"case:concept:name": "customer_id", "concept:name": "activity", "
 MEASURES = ("rating", "effort", "revenue", "cost")
 
 
-def _lines(index, limit=5):
-    rows = sorted(int(i) + 2 for i in index)
-    head = ",".join(map(str, rows[:limit]))
-    return head + (f" (+{len(rows) - limit} more)" if len(rows) > limit else "")
+def _lines(index):
+    """File lines of table rows: the header is line 1, the first row line 2."""
+    return line_list(int(i) + 2 for i in index)
 
 
 def read_events(path, G=None, mapping=None):

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
-from .io import read_csv
+from .io import line_list, read_csv
 from .schema import suggest
 
 __all__ = ["read_survey", "read_customers", "join_customers", "load_survey", "RATINGS", "MEASURES", "KANO_ANSWERS"]
@@ -48,12 +48,6 @@ _KANO_WORDS = {"like": 1, "i like it": 1, "expect": 2, "must-be": 2, "must be": 
                "dislike": 5, "i dislike it": 5}
 
 MEASURES = RATINGS + ("functional", "dysfunctional")
-
-
-def _lines_text(lines, limit=5):
-    lines = sorted(int(x) for x in lines)
-    head = ",".join(str(x) for x in lines[:limit])
-    return head + (f" (+{len(lines) - limit} more)" if len(lines) > limit else "")
 
 
 def _wide_to_long(table, wide, file):
@@ -159,7 +153,7 @@ def read_survey(path, G=None, mapping=None):
     table["need_id"] = table["need_id"].astype(str).str.strip()
     blank_id = table["respondent_id"] == ""
     if blank_id.any():
-        problems.append(Problem(file, _lines_text(table.loc[blank_id, "_line"]), "respondent_id is blank"))
+        problems.append(Problem(file, line_list(table.loc[blank_id, "_line"]), "respondent_id is blank"))
     if G is not None:
         needs = [n for n, k in G.nodes(data="kind") if k == "need"]
         unknown = table.loc[~table["need_id"].isin(needs) & (table["need_id"] != ""), ["need_id", "_line"]]
@@ -169,10 +163,10 @@ def read_survey(path, G=None, mapping=None):
             else:
                 hint = suggest(nid, needs)
                 what = f"need_id '{nid}' is not a need of the model" + (f"; did you mean '{hint}'?" if hint else "")
-            problems.append(Problem(file, _lines_text(rows), what))
+            problems.append(Problem(file, line_list(rows), what))
     blank_need = table["need_id"] == ""
     if blank_need.any():
-        problems.append(Problem(file, _lines_text(table.loc[blank_need, "_line"]), "need_id is blank"))
+        problems.append(Problem(file, line_list(table.loc[blank_need, "_line"]), "need_id is blank"))
 
     missing = {}
     for m in present:
@@ -184,12 +178,12 @@ def read_survey(path, G=None, mapping=None):
             bad_type = values.isna() & ~blank
             if bad_type.any():
                 sample = ", ".join(repr(v) for v in text[bad_type].unique()[:3])
-                problems.append(Problem(file, _lines_text(table.loc[bad_type, "_line"]),
+                problems.append(Problem(file, line_list(table.loc[bad_type, "_line"]),
                                         f"{m} must be a rating 1 (low) to 5 (high); got {sample}"))
             out_of_range = values.notna() & ~values.isin([1, 2, 3, 4, 5])
             if out_of_range.any():
                 sample = ", ".join(repr(v) for v in text[out_of_range].unique()[:3])
-                problems.append(Problem(file, _lines_text(table.loc[out_of_range, "_line"]),
+                problems.append(Problem(file, line_list(table.loc[out_of_range, "_line"]),
                                         f"{m} is outside 1-5 ({sample}); ratings are whole numbers 1 (low) to 5 (high)"))
             table[m] = values.where(~out_of_range).astype(float)
         else:
@@ -198,15 +192,15 @@ def read_survey(path, G=None, mapping=None):
             bad = (values.isna() & ~blank) | (values.notna() & ~values.isin([1, 2, 3, 4, 5]))
             if bad.any():
                 sample = ", ".join(repr(v) for v in text[bad].unique()[:3])
-                problems.append(Problem(file, _lines_text(table.loc[bad, "_line"]),
+                problems.append(Problem(file, line_list(table.loc[bad, "_line"]),
                                         f"{m} must be a Kano answer: 1 like, 2 expect, 3 neutral, 4 live with, "
                                         f"5 dislike; got {sample}"))
             table[m] = values.where(~bad).astype(float)
     dup = table.duplicated(["respondent_id", "need_id"], keep=False) & ~blank_id & ~blank_need
     if dup.any():
         pairs = table.loc[dup].groupby(["respondent_id", "need_id"])["_line"].apply(list)
-        first = "; ".join(f"{r} x {n} on lines {_lines_text(l, 3)}" for (r, n), l in list(pairs.items())[:3])
-        problems.append(Problem(file, _lines_text(table.loc[dup, "_line"]),
+        first = "; ".join(f"{r} x {n} on lines {line_list(l, 3)}" for (r, n), l in list(pairs.items())[:3])
+        problems.append(Problem(file, line_list(table.loc[dup, "_line"]),
                                 f"{len(pairs)} respondent x need pair(s) answered more than once ({first}"
                                 f"{'; ...' if len(pairs) > 3 else ''}); keep one row per respondent and need"))
     if problems:
@@ -241,10 +235,10 @@ def read_customers(path):
     lines = pd.Series(np.arange(2, len(table) + 2), index=table.index)
     blank = table["customer_id"] == ""
     if blank.any():
-        problems.append(Problem(file, _lines_text(lines[blank]), "customer_id is blank"))
+        problems.append(Problem(file, line_list(lines[blank]), "customer_id is blank"))
     dup = table["customer_id"].duplicated(keep=False) & ~blank
     if dup.any():
-        problems.append(Problem(file, _lines_text(lines[dup]), f"customer_id repeated "
+        problems.append(Problem(file, line_list(lines[dup]), f"customer_id repeated "
                                 f"({', '.join(table.loc[dup, 'customer_id'].unique()[:3])}); one row per customer"))
     if problems:
         raise InputError(problems, warnings)
