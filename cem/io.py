@@ -49,7 +49,7 @@ MODEL_FILES = ("model.yaml", "model.yml")
 #: Optional measured data of a study: key -> accepted file names.
 DATA_FILES = {
     "survey": ("survey.csv",),
-    "events": ("events.csv",),
+    "events": ("events.csv", "events.parquet", "events.xes", "events.xes.gz"),
     "transactions": ("transactions.csv",),
     "customers": ("customers.csv",),
 }

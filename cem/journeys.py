@@ -23,9 +23,11 @@ import pandas as pd
 
 from .errors import InputError, Problem
 from .io import line_list, read_csv
+from .xes import read_xes
 from .schema import suggest
 
-__all__ = ["read_events", "load_events", "XES_COLUMNS", "MEASURES"]
+__all__ = ["read_events", "load_events", "dfg", "variants", "funnel", "case_durations", "rework", "conformance",
+           "XES_COLUMNS", "MEASURES"]
 
 #: XES attribute names and the column each stands for.
 XES_COLUMNS = {"case:concept:name": "customer_id", "concept:name": "activity", "time:timestamp": "timestamp",
@@ -40,8 +42,28 @@ def _lines(index):
     return line_list(int(i) + 2 for i in index)
 
 
+def _read_table(path):
+    """The event file as a table of text cells, by its suffix: CSV, Parquet or XES (.gz)."""
+    name = str(path).lower()
+    if name.endswith((".xes", ".xes.gz")):
+        return read_xes(path), []
+    if name.endswith(".parquet"):
+        import pyarrow
+
+        try:
+            table = pd.read_parquet(path)
+        except (OSError, pyarrow.ArrowException) as exc:
+            raise InputError.single(str(path), f"is not a readable Parquet file ({exc})") from None
+        for col in table.columns:  # validation reads text, as from CSV; dates keep ISO form
+            if pd.api.types.is_datetime64_any_dtype(table[col]):
+                table[col] = table[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+            table[col] = table[col].astype(str).where(table[col].notna(), "")
+        return table, []
+    return read_csv(path, "events")
+
+
 def read_events(path, G=None, mapping=None):
-    """Read an event log (CSV) and place every event on a step of the model.
+    """Read an event log (CSV, Parquet or XES) and place every event on a step of the model.
 
     Parameters
     ----------
@@ -66,7 +88,7 @@ def read_events(path, G=None, mapping=None):
         Missing columns, unknown step or touchpoint ids, measures that are not numbers.
     """
     file = str(path)
-    table, warnings = read_csv(path, "events")
+    table, warnings = _read_table(path)
     mapping = dict(mapping or {})
     activities = mapping.pop("activities", None) or {}
     renames = {**{k: v for k, v in XES_COLUMNS.items() if k in table.columns},
@@ -184,3 +206,222 @@ def load_events(study):
         events.attrs = attrs
     events.attrs["warnings"] = [str(w) for w in warnings]
     return events
+
+
+def _coded(events, activity, case="customer_id", timestamp="timestamp"):
+    """Events with an activity, in case and time order (stable: ties keep file order), as codes."""
+    e = events[events[activity].notna()]
+    if not (e[case].is_monotonic_increasing if len(e) else True):
+        e = e.sort_values([case, timestamp], kind="stable")
+    cases, case_names = pd.factorize(e[case], sort=False)
+    acts, act_names = pd.factorize(e[activity], sort=False)
+    ts = e[timestamp].to_numpy()
+    same = np.r_[cases[1:] == cases[:-1], False] if len(cases) else np.array([], dtype=bool)
+    return cases, case_names, acts, np.asarray(act_names), ts, same
+
+
+def dfg(events, activity="step", case="customer_id", timestamp="timestamp"):
+    """Directly-follows graph: how often one activity directly follows another within a case.
+
+    Events are taken in case and time order; events at the same time keep their file order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, target, count, median_hours, p90_hours`` (time between the two events),
+        most frequent first.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2024-01-01 10:00", "2024-01-01 12:00", "2024-01-01 11:00", "2024-01-01 13:00"])
+    >>> e = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "timestamp": t, "step": ["X", "Y", "X", "Y"]})
+    >>> dfg(e)[["source", "target", "count", "median_hours"]].values.tolist()
+    [['X', 'Y', 2, 2.0]]
+    """
+    cases, _, acts, names, ts, same = _coded(events, activity, case, timestamp)
+    if not same.any():
+        return pd.DataFrame(columns=["source", "target", "count", "median_hours", "p90_hours"])
+    k = len(names)
+    src = acts[:-1][same[:-1]]
+    dst = acts[1:][same[:-1]]
+    hours = ((ts[1:] - ts[:-1]) / np.timedelta64(1, "h"))[same[:-1]]
+    key = src.astype(np.int64) * k + dst
+    order = np.argsort(key, kind="stable")
+    key_sorted, hours_sorted = key[order], hours[order]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    ends = np.r_[starts[1:], len(key_sorted)]
+    rows = []
+    for a, b in zip(starts, ends):
+        h = hours_sorted[a:b]
+        rows.append((names[key_sorted[a] // k], names[key_sorted[a] % k], b - a, float(np.median(h)),
+                     float(np.percentile(h, 90))))
+    out = pd.DataFrame(rows, columns=["source", "target", "count", "median_hours", "p90_hours"])
+    return out.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable").reset_index(
+        drop=True)
+
+
+def variants(events, activity="step", case="customer_id", timestamp="timestamp"):
+    """Variants: the distinct paths cases take, with how many cases take each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variant`` (the activities joined by " > "), ``length``, ``cases``, ``share``, most
+        frequent first.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "timestamp": pd.to_datetime(["2024"] * 5),
+    ...                   "step": ["X", "Y", "X", "Y", "X"]})
+    >>> variants(e)[["variant", "cases"]].values.tolist()
+    [['X > Y', 2], ['X', 1]]
+    """
+    cases, case_names, acts, names, ts, same = _coded(events, activity, case, timestamp)
+    if not len(cases):
+        return pd.DataFrame(columns=["variant", "length", "cases", "share"])
+    # A 64-bit polynomial hash of each case's sequence (wrapping arithmetic), plus its length:
+    # variants are grouped without building a tuple per case.
+    starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]])
+    lengths = np.diff(np.r_[starts, len(cases)])
+    pos = np.arange(len(cases)) - np.repeat(starts, lengths)
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(int(lengths.max()), np.uint64(1_000_003), dtype=np.uint64)) if len(lengths) else []
+        powers = np.r_[np.uint64(1), powers[:-1]].astype(np.uint64)
+        terms = (acts.astype(np.uint64) + np.uint64(1)) * powers[pos]
+        h = np.add.reduceat(terms, starts) if len(terms) else np.array([], dtype=np.uint64)
+    ident = pd.DataFrame({"h": h, "n": lengths, "first": starts})
+    grouped = ident.groupby(["h", "n"], sort=False).agg(cases=("first", "size"), first=("first", "min")).reset_index()
+    grouped["variant"] = [" > ".join(names[acts[f:f + n]]) for f, n in zip(grouped["first"], grouped["n"])]
+    grouped["share"] = grouped["cases"] / len(starts)
+    out = grouped.rename(columns={"n": "length"})[["variant", "length", "cases", "share"]]
+    return out.sort_values(["cases", "variant"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def funnel(events, G, case="customer_id"):
+    """Customers reaching each designed customer step, in the journey's order, and drop-off.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step, name, stage, customers``, ``share`` (of those at the first step),
+        ``drop_off`` (the share lost since the previous step, negative when more arrive).
+    """
+    from .graph import journey_steps
+
+    steps = journey_steps(G)
+    reached = events.dropna(subset=["step"]).groupby("step")[case].nunique().reindex(steps).fillna(0).astype(int)
+    out = pd.DataFrame({"step": steps, "name": [G.nodes[s].get("name") for s in steps],
+                        "stage": [G.nodes[s].get("stage") for s in steps], "customers": reached.to_numpy()})
+    first = out["customers"].iloc[0] if len(out) else 0
+    out["share"] = out["customers"] / first if first else np.nan
+    prev = out["customers"].shift(1)
+    out["drop_off"] = (1 - out["customers"] / prev.replace(0, np.nan)).where(prev.notna())
+    return out
+
+
+def case_durations(events, case="customer_id", timestamp="timestamp"):
+    """Time from each case's first to its last event, in days, with its number of events."""
+    g = events.groupby(case)[timestamp]
+    return pd.DataFrame({"days": (g.max() - g.min()) / pd.Timedelta(days=1), "events": g.size()})
+
+
+def rework(events, activity="step", case="customer_id"):
+    """Activities done more than once within a case (not counting repeats in a row at one step).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``activity``, ``cases`` with rework there, ``share`` of the cases that reached it,
+        ``extra_visits``: returns beyond the first.
+    """
+    cases, case_names, acts, names, ts, same = _coded(events, activity, case)
+    if not len(acts):
+        return pd.DataFrame(columns=["activity", "cases", "share", "extra_visits"])
+    # A visit starts when the activity differs from the previous event's in the same case.
+    prev_same_case = np.r_[False, cases[1:] == cases[:-1]]
+    new_visit = ~(prev_same_case & np.r_[False, acts[1:] == acts[:-1]])
+    v = pd.DataFrame({"c": cases[new_visit], "a": acts[new_visit]})
+    visits = v.groupby(["a", "c"]).size()
+    per_act = visits.groupby(level=0)
+    out = pd.DataFrame({"activity": names[per_act.size().index], "reached": per_act.size().to_numpy(),
+                        "cases": per_act.apply(lambda s: int((s > 1).sum())).to_numpy(),
+                        "extra_visits": per_act.apply(lambda s: int((s - 1).sum())).to_numpy()})
+    out["share"] = out["cases"] / out["reached"]
+    out = out[out["cases"] > 0][["activity", "cases", "share", "extra_visits"]]
+    return out.sort_values("cases", ascending=False).reset_index(drop=True)
+
+
+def conformance(events, G, case="customer_id"):
+    """How closely customers follow the designed order of steps.
+
+    Each observed transition between two consecutive events of a case is classed:
+    ``designed`` (a ``next`` edge of the model, or a repeat at the same step), ``skip`` (forward
+    along the designed order past one or more steps, which are then counted as skipped),
+    ``backward`` (to an earlier step), or ``unexpected`` (between steps the designed order does
+    not connect, or to or from an event mapped to no step).
+
+    Returns
+    -------
+    summary : dict
+        ``transitions``, ``designed_share`` (the share of observed transitions the model allows),
+        the count of each class, ``mean_fitness``.
+    transitions : pandas.DataFrame
+        Each distinct observed transition with its class, count and the steps it skips.
+    cases : pandas.DataFrame
+        Per case: ``transitions``, ``designed``, ``fitness`` (designed / transitions; 1 for a
+        one-event case), ``skipped_steps``, ``unexpected``, ranked by deviation (lowest fitness,
+        then most unexpected) first.
+    """
+    import networkx as nx
+
+    from .graph import journey_steps
+
+    steps = journey_steps(G)
+    nxt = nx.DiGraph((u, v) for u, v, k in G.edges(keys=True) if k == "next")
+    e = events.copy()
+    e["_act"] = e["step"].astype(object).where(e["step"].notna(), "(unmapped)")
+    cases, case_names, acts, names, ts, same = _coded(e, "_act", case)
+    pair = same[:-1] if len(same) else same
+    src, dst = acts[:-1][pair], acts[1:][pair]
+    owner = cases[:-1][pair]
+    k = len(names)
+    key = src.astype(np.int64) * k + dst
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    classes, skipped = [], []
+    for u in uniq:
+        a, b = names[u // k], names[u % k]
+        sk = []
+        if a == "(unmapped)" or b == "(unmapped)":
+            c = "unexpected"
+        elif a == b or nxt.has_edge(a, b):
+            c = "designed"
+        elif a in nxt and b in nxt and nx.has_path(nxt, a, b) and (a not in steps or b not in steps
+                                                                   or steps.index(b) > steps.index(a)):
+            c = "skip"
+            sk = nx.shortest_path(nxt, a, b)[1:-1]
+        elif a in steps and b in steps and steps.index(b) < steps.index(a):
+            c = "backward"
+        else:
+            c = "unexpected"
+        classes.append(c)
+        skipped.append(sk)
+    table = pd.DataFrame({"source": names[uniq // k], "target": names[uniq % k], "count": counts,
+                          "class": classes, "skipped": [", ".join(s) for s in skipped]})
+    cls = np.array(classes, dtype=object)[inverse] if len(inverse) else np.array([], dtype=object)
+    n_skip = np.array([len(s) for s in skipped])[inverse] if len(inverse) else np.array([], dtype=int)
+    per = pd.DataFrame({"c": owner, "designed": cls == "designed", "unexpected": cls == "unexpected",
+                        "skipped": n_skip}).groupby("c").agg(transitions=("designed", "size"),
+                                                             designed=("designed", "sum"),
+                                                             unexpected=("unexpected", "sum"),
+                                                             skipped_steps=("skipped", "sum"))
+    per = per.reindex(range(len(case_names)), fill_value=0)
+    per["fitness"] = np.where(per["transitions"] > 0, per["designed"] / per["transitions"].replace(0, 1), 1.0)
+    per.index = pd.Index(case_names, name=case)
+    per = per.sort_values(["fitness", "unexpected", "skipped_steps"], ascending=[True, False, False], kind="stable")
+    total = int(counts.sum())
+    summary = {"transitions": total, "cases": int(len(case_names)),
+               "designed_share": float(counts[np.array(classes) == "designed"].sum() / total) if total else np.nan,
+               **{c: int(counts[np.array(classes) == c].sum()) for c in ("designed", "skip", "backward", "unexpected")},
+               "mean_fitness": float(per["fitness"].mean()) if len(per) else np.nan}
+    return summary, table.sort_values("count", ascending=False).reset_index(drop=True), per[
+        ["transitions", "designed", "fitness", "skipped_steps", "unexpected"]]
