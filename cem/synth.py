@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import InputError
 from .graph import journey_steps, nodes_of, related
 
-__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events"]
+__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events", "event_log"]
 
 #: Share of customers who go through an after-sales stage at all (the rest skip its steps).
 _OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
@@ -372,3 +372,54 @@ def journey_events(G, customer_ids, prospects=0, seed=0, planted_step=None, effe
     truth = {"planted_step": planted_step, "effect": effect, "base_churn": base_churn,
              "step_mean_rating": {k: round(v, 3) for k, v in means.items()}}
     return events, churned, truth
+
+
+def event_log(G, n_events=1_000_000, seed=0, start="2024-01-01"):
+    """A large event log along the designed journey, generated vectorised (for scale tests).
+
+    Cases start at the first customer step and move on: to the designed next step (80 %),
+    stay at the step for another interaction (8 %), skip one step (5 %), go back one step
+    (2 %), or stop (5 %). Roughly ``n_events`` events are made (cases are added until then).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``timestamp`` (UTC), ``step``, sorted by case and time.
+    """
+    rng = np.random.default_rng(seed)
+    steps = np.array(journey_steps(G))
+    m = len(steps)
+    n_cases = max(1, n_events // 9)
+    case_parts, step_parts, time_parts = [], [], []
+    total = 0
+    t0 = np.datetime64(pd.Timestamp(start).tz_localize(None), "s").astype(np.int64)
+    offset = 0
+    while total < n_events:
+        ids = np.arange(offset, offset + n_cases)
+        offset += n_cases
+        pos = np.zeros(n_cases, dtype=np.int64)
+        clock = t0 + rng.integers(0, 365 * 86400, n_cases)
+        alive = np.ones(n_cases, dtype=bool)
+        while alive.any() and total < n_events:
+            idx = np.flatnonzero(alive)
+            case_parts.append(ids[idx])
+            step_parts.append(pos[idx].astype(np.int16))
+            time_parts.append(clock[idx].copy())
+            total += idx.size
+            u = rng.random(idx.size)
+            move = np.select([u < 0.80, u < 0.88, u < 0.93, u < 0.95], [1, 0, 2, -1], default=99)
+            nxt = pos[idx] + move
+            stop = (move == 99) | (nxt >= m) | (nxt < 0)
+            pos[idx] = np.clip(nxt, 0, m - 1)
+            clock[idx] += rng.exponential(2 * 86400, idx.size).astype(np.int64) + 60
+            alive[idx[stop]] = False
+    case = np.concatenate(case_parts)[:n_events]
+    step = np.concatenate(step_parts)[:n_events]
+    when = np.concatenate(time_parts)[:n_events]
+    order = np.lexsort((when, case))
+    width = len(str(offset))
+    return pd.DataFrame({
+        "customer_id": pd.Series(np.char.add("C", np.char.zfill(case[order].astype(str), width))),
+        "timestamp": pd.to_datetime(when[order], unit="s", utc=True),
+        "step": pd.Categorical.from_codes(step[order], categories=steps),
+    })
