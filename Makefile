@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cem-installed
 KERNEL := cem
-EXAMPLES := $(sort $(dir $(wildcard data/examples/*/model.yaml)))
+EXAMPLES := $(sort $(dir $(wildcard data/examples/*/model.yaml data/external/*/model.yaml)))
 
 .PHONY: venv report test bench clean help
 
 help:
-	@echo "make report  run the notebook suite on data/examples/* into reports/ (reports/index.html)"
+	@echo "make report  run the notebook suite on the example and real-data studies into reports/ (reports/index.html)"
 	@echo "make test    run the whole test suite, notebooks included"
 	@echo "make bench   measure cem against the tools users would otherwise use (writes README's table)"
 
@@ -37,7 +37,13 @@ benchmarks/.venv-ref/.installed:
 	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy pyarrow
 	touch $@
 
-bench: $(STAMP) benchmarks/.venv-ref/.installed
+# pm4py is AGPL: it runs only here, in its own environment, to compare against.
+benchmarks/.venv-pm4py/.installed:
+	test -x benchmarks/.venv-pm4py/bin/python || $(PYTHON) -m venv benchmarks/.venv-pm4py
+	benchmarks/.venv-pm4py/bin/python -m pip install --quiet --disable-pip-version-check pm4py pyarrow
+	touch $@
+
+bench: $(STAMP) benchmarks/.venv-ref/.installed benchmarks/.venv-pm4py/.installed
 	$(PY) benchmarks/run.py
 
 clean:

@@ -27,6 +27,7 @@ from .xes import read_xes
 from .schema import suggest
 
 __all__ = ["read_events", "load_events", "dfg", "variants", "funnel", "case_durations", "rework", "conformance",
+           "dropoff_and_opportunity",
            "XES_COLUMNS", "MEASURES"]
 
 #: XES attribute names and the column each stands for.
@@ -328,8 +329,9 @@ def funnel(events, G, case="customer_id"):
     Returns
     -------
     pandas.DataFrame
-        ``step, name, stage, customers``, ``share`` (of those at the first step),
-        ``drop_off`` (the share lost since the previous step, negative when more arrive).
+        ``step, name, stage, customers``, ``share`` (of those at the first step anyone reached),
+        ``drop_off`` (the share lost since the previous step; negative when more arrive there, as
+        after an optional step some customers skip).
     """
     from .graph import journey_steps
 
@@ -337,10 +339,14 @@ def funnel(events, G, case="customer_id"):
     reached = events.dropna(subset=["step"]).groupby("step")[case].nunique().reindex(steps).fillna(0).astype(int)
     out = pd.DataFrame({"step": steps, "name": [G.nodes[s].get("name") for s in steps],
                         "stage": [G.nodes[s].get("stage") for s in steps], "customers": reached.to_numpy()})
-    first = out["customers"].iloc[0] if len(out) else 0
-    out["share"] = out["customers"] / first if first else np.nan
+    # The log may start later in the journey (a help-desk log has no "notice the problem"): the
+    # funnel starts at the first step anyone reached.
+    observed = out.index[out["customers"] > 0]
+    start = observed[0] if len(observed) else len(out)
+    first = out["customers"].iloc[start] if len(observed) else 0
+    out["share"] = (out["customers"] / first).where(out.index >= start) if first else np.nan
     prev = out["customers"].shift(1)
-    out["drop_off"] = (1 - out["customers"] / prev.replace(0, np.nan)).where(prev.notna())
+    out["drop_off"] = (1 - out["customers"] / prev.replace(0, np.nan)).where(out.index > start)
     return out
 
 
@@ -454,3 +460,26 @@ def conformance(events, G, case="customer_id"):
                "mean_fitness": float(per["fitness"].mean()) if len(per) else np.nan}
     return summary, table.sort_values("count", ascending=False).reset_index(drop=True), per[
         ["transitions", "designed", "fitness", "skipped_steps", "unexpected"]]
+
+
+def dropoff_and_opportunity(funnel_table, unmet):
+    """Steps where customers drop off and needs are underserved at once: the places to act.
+
+    Parameters
+    ----------
+    funnel_table : pandas.DataFrame
+        From :func:`funnel`.
+    unmet : pandas.DataFrame
+        From :func:`cem.needs.unmet_by_step`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step, name, drop_off, max_opportunity, unmet``, and ``both_high``: drop-off above the
+        journey's median and an opportunity above 10; both-high steps first.
+    """
+    joined = funnel_table[["step", "name", "drop_off"]].merge(unmet[["step", "max_opportunity", "unmet"]],
+                                                              on="step", how="left")
+    median = joined["drop_off"].median()
+    joined["both_high"] = (joined["drop_off"] > median) & (joined["max_opportunity"] > 10)
+    return joined.sort_values(["both_high", "drop_off"], ascending=[False, False]).reset_index(drop=True)

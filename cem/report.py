@@ -60,6 +60,7 @@ SUITE = {
     "02_needs_opportunities.ipynb": [("survey",)],
     "03_value_by_step.ipynb": [("survey",), ("events",)],
     "04_lifetime_value.ipynb": [("transactions",)],
+    "05_actual_vs_designed.ipynb": [("events",)],
 }
 
 KERNEL_NAME = "cem"
