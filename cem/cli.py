@@ -73,7 +73,14 @@ def _cmd_export(args):
 
 
 def _cmd_synth(args):
-    from .synth import write_study_data
+    from .synth import write_event_log, write_study_data
+
+    if args.log_events:
+        if args.out is None:
+            raise InputError.single("--log-events", "needs --out DIR: a large log is written as a study of its own")
+        for p in write_event_log(args.study, args.out, args.log_events, seed=args.seed, force=args.force):
+            print(f"wrote {p}")
+        return 0
 
     names = [x.strip() for x in args.segments.split(",")]
     if len(names) != 2 or not all(names):
@@ -120,6 +127,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--segments", default="mainstream,demanding", metavar="REST,PLANTED",
                    help="names of the two segments in customers.csv (default mainstream,demanding)")
+    p.add_argument("--log-events", type=int, default=0, metavar="N",
+                   help="instead, write a large event log of N events (events.parquet) for scale tests")
     p.add_argument("--force", action="store_true", help="overwrite generated data files that exist")
     p.set_defaults(func=_cmd_synth)
     return parser

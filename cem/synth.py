@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import InputError
 from .graph import journey_steps, nodes_of, related
 
-__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events", "event_log"]
+__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events", "event_log", "write_event_log"]
 
 #: Share of customers who go through an after-sales stage at all (the rest skip its steps).
 _OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
@@ -423,3 +423,34 @@ def event_log(G, n_events=1_000_000, seed=0, start="2024-01-01"):
         "timestamp": pd.to_datetime(when[order], unit="s", utc=True),
         "step": pd.Categorical.from_codes(step[order], categories=steps),
     })
+
+
+def write_event_log(study, out, n_events, seed=0, force=False):
+    """Write a large generated event log, ``events.parquet``, as a study of its own in ``out``.
+
+    The study's model and study.yaml are copied beside it, so ``out`` is a complete study folder
+    whose events are :func:`event_log`'s.
+
+    Returns
+    -------
+    list of Path
+    """
+    from .io import find_model_file, load_model
+
+    model_file = find_model_file(study)
+    G = load_model(model_file)
+    out = Path(out)
+    target = out / "events.parquet"
+    if target.exists() and not force:
+        raise InputError.single(str(target), "exists already; pass --force to overwrite the generated data")
+    if out.resolve() == model_file.parent.resolve():
+        raise InputError.single(str(out), "is the study folder itself; write a large log to a folder of its own")
+    log = event_log(G, n_events, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in [model_file, model_file.parent / "study.yaml"]:
+        if src.exists():
+            shutil.copyfile(src, out / src.name)
+            written.append(out / src.name)
+    log.to_parquet(target)
+    return written + [target]

@@ -56,3 +56,126 @@ def test_errors_all_at_once(tmp_path, G):
 def test_missing_columns(tmp_path, G):
     with pytest.raises(InputError, match="no 'timestamp' column"):
         read_events(write(tmp_path, "customer_id,when,step\nc1,2024,S1\n"), G)
+
+
+# --- Process mining on known answers -------------------------------------------------------
+
+import gzip
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+from cem import load_study
+from cem.journeys import case_durations, conformance, dfg, funnel, load_events, rework, variants
+from cem.xes import read_xes
+from conftest import ROOT
+
+HELPDESK = ROOT / "data" / "external" / "helpdesk"
+
+
+def log(rows):
+    """Events from (case, hour, step) rows."""
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    return pd.DataFrame({"customer_id": [r[0] for r in rows], "timestamp": [t0 + pd.Timedelta(hours=r[1]) for r in rows],
+                         "step": [r[2] for r in rows]})
+
+
+def test_dfg_variants_rework_by_hand():
+    e = log([("a", 0, "S1"), ("a", 1, "S2"), ("a", 3, "S1"), ("a", 4, "S2"),
+             ("b", 0, "S1"), ("b", 2, "S2"), ("c", 5, "S1")])
+    d = dfg(e).set_index(["source", "target"])
+    assert d.loc[("S1", "S2"), "count"] == 3 and d.loc[("S2", "S1"), "count"] == 1
+    assert d.loc[("S1", "S2"), "median_hours"] == 1.0 and d.loc[("S2", "S1"), "median_hours"] == 2.0
+    v = variants(e)
+    assert v.values.tolist() == [["S1", 1, 1, 1 / 3], ["S1 > S2", 2, 1, 1 / 3], ["S1 > S2 > S1 > S2", 4, 1, 1 / 3]]
+    r = rework(e).set_index("activity")
+    assert r.loc["S1", "cases"] == 1 and r.loc["S1", "extra_visits"] == 1 and r.loc["S1", "share"] == pytest.approx(1 / 3)
+    assert case_durations(e).loc["a", "days"] == pytest.approx(4 / 24)
+
+
+def test_time_order_wins_over_file_order():
+    e = log([("a", 2, "S2"), ("a", 1, "S1")])
+    assert dfg(e)[["source", "target"]].values.tolist() == [["S1", "S2"]]
+
+
+def test_conformance_and_funnel_by_hand(write_model):
+    text = MINI.replace("  - {id: C1,", "  - {id: S3, job: J, name: Pay, position: 3, stage: use}\n  - {id: C1,")
+    G = load_model(write_model(text))
+    e = log([("a", 0, "S1"), ("a", 1, "S2"), ("a", 2, "S3"),     # as designed
+             ("b", 0, "S1"), ("b", 1, "S3"),                     # skips S2
+             ("c", 0, "S3"), ("c", 1, "S1"), ("c", 2, None)])   # backward, then an unmapped event
+    summary, table, cases = conformance(e, G)
+    assert summary["transitions"] == 5 and summary["designed"] == 2 and summary["skip"] == 1
+    assert summary["backward"] == 1 and summary["unexpected"] == 1
+    assert summary["designed_share"] == pytest.approx(2 / 5)
+    assert table.set_index(["source", "target"]).loc[("S1", "S3"), "skipped"] == "S2"
+    assert cases.loc["a", "fitness"] == 1.0 and cases.loc["b", "skipped_steps"] == 1
+    assert cases.index[0] == "c" and cases.loc["c", "fitness"] == 0.0  # ranked by deviation
+    f = funnel(e.dropna(subset=["step"]), G)
+    assert f["customers"].tolist() == [3, 1, 3] and f["drop_off"].iloc[1] == pytest.approx(2 / 3)
+
+
+def test_real_help_desk_log_as_pm4py_counts_it():
+    # 4,580 cases and 21,348 events (the data's README); 55 directly-follows pairs and 226 variants,
+    # the same counts pm4py gives (benchmarks/run.py compares every count, pair by pair).
+    study = load_study(HELPDESK)
+    events = load_events(study)
+    assert len(events) == 21348 and events["customer_id"].nunique() == 4580
+    d = dfg(events, activity="activity")
+    assert len(d) == 55 and d["count"].sum() == 21348 - 4580
+    top = d.iloc[0]
+    assert (top["source"], top["target"]) == ("Resolve ticket", "Closed")
+    v = variants(events, activity="activity")
+    assert len(v) == 226 and v["cases"].sum() == 4580
+    assert v.iloc[0]["variant"] == "Assign seriousness > Take in charge ticket > Resolve ticket > Closed"
+    assert events.attrs["unmapped"] == {}  # study.yaml maps all 14 activities
+
+
+def test_real_receipt_log_reads_with_xes_names():
+    events, warnings = read_events(ROOT / "data" / "external" / "receipt.csv")
+    assert len(events) == 8577 and events["customer_id"].nunique() == 1434
+    assert len(variants(events, activity="activity")) == 116 and len(dfg(events, activity="activity")) == 99
+
+
+BROKEN = {
+    "truncated.xes.gz": lambda: (HELPDESK / "events.xes.gz").read_bytes()[:5000],
+    "malformed.xes": lambda: b"<log><trace><event><string key='concept:name' value='x'></event></trace></log>",
+    "entities.xes": lambda: (b'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
+                             b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><log>&b;</log>'),
+    "external.xes": lambda: (b'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                             b'<log><trace><event><string key="concept:name" value="&x;"/></event></trace></log>'),
+    "empty.xes": lambda: b"<log></log>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_xes_files_are_refused_plainly(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BROKEN[name]())
+    with pytest.raises(InputError) as info:
+        read_xes(path)
+    (line,) = [str(p) for p in info.value.problems]
+    assert line.startswith(str(path))
+    assert any(word in line for word in ("truncated", "not well-formed", "DTD", "no events"))
+
+
+def test_cem_validate_on_broken_event_files(tmp_path):
+    (tmp_path / "model.yaml").write_text(MINI)
+    # An event file that says nowhere where the events happened.
+    (tmp_path / "events.csv").write_text("customer_id,timestamp\nc1,2024-01-01\n")
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "validate", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no column saying where each event happened" in r.stderr
+    (tmp_path / "events.csv").unlink()
+    (tmp_path / "events.xes.gz").write_bytes(gzip.compress(b"<log><trace><event>")[:-6])
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "validate", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "events.xes.gz" in r.stderr
+
+
+def test_parquet_events(tmp_path, G):
+    e = log([("a", 0, "S1"), ("a", 1, "S2")])
+    e.to_parquet(tmp_path / "events.parquet")
+    events, _ = read_events(tmp_path / "events.parquet", G)
+    assert events["step"].tolist() == ["S1", "S2"] and str(events["timestamp"].dt.tz) == "UTC"

@@ -45,8 +45,9 @@ def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
 
 def run(notebook, study, out, **parameters):
     ensure_kernel("cem")
+    folder = EXAMPLES / study if (EXAMPLES / study).exists() else ROOT / "data" / "external" / study
     pm.execute_notebook(str(ROOT / "notebooks" / notebook), str(out.parent / f"{notebook}.out.ipynb"),
-                        parameters={"study_path": str(EXAMPLES / study), "output_dir": str(out), **parameters},
+                        parameters={"study_path": str(folder), "output_dir": str(out), **parameters},
                         kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
     return json.loads((out / "metrics.json").read_text())
 
@@ -78,3 +79,11 @@ def test_lifetime_value_notebook_finds_the_planted_step_and_reproduces_cdnow(tmp
     assert {k: round(v, 3) for k, v in metrics["cdnow_bgnbd"].items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
                                                                           "b": 2.426}
     assert metrics["total_clv"] > 0
+
+
+def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
+    metrics = run("05_actual_vs_designed.ipynb", "helpdesk", tmp_path / "run")["journeys"]
+    assert metrics["events"] == 21348 and metrics["cases"] == 4580
+    assert metrics["dfg_edges"] == 55 and metrics["variants"] == 226
+    assert 0.5 < metrics["designed_share"] < 0.9  # the real help desk does not follow the design
+    assert {"flow_map.png", "funnel.png", "variants.png"} <= {p.name for p in (tmp_path / "run" / "figures").iterdir()}

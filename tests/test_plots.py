@@ -111,3 +111,20 @@ def test_opportunity_landscape_labels_do_not_overlap():
     assert sum(1 for a in axes.flat if a.get_title(loc="left").startswith("segment = ")) == 2
     plt.close(axes.flat[0].figure)
     assert unmet_chart(unmet_by_step(opp, G)).get_xlabel().startswith("unmet need")
+
+
+def test_journey_figures_draw(tmp_path):
+    from cem.journeys import dfg, funnel, variants
+    from cem.plots import flow_map, funnel_chart, variants_chart
+    from cem.synth import event_log
+
+    G = load_model(EXAMPLES / "payroll")
+    events = event_log(G, 5000, seed=1)
+    events["step"] = events["step"].astype(str)
+    ax = flow_map(G, dfg(events))
+    reds = [p for p in ax.patches if getattr(p, "get_edgecolor", None) and p.get_edgecolor()[:3] == (0.7529411764705882, 0.2235294117647059, 0.16862745098039217)]
+    assert reds  # skips and returns are drawn as not designed
+    plt.close(ax.figure)
+    assert funnel_chart(funnel(events, G)).get_xlabel() == "customers reaching the step"
+    assert variants_chart(variants(events), top=5).get_xlabel() == "share of cases (%)"
+    plt.close("all")

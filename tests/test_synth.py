@@ -86,3 +86,20 @@ def test_events_follow_the_designed_journey():
     prospects = events[events["customer_id"].str.startswith("P")]
     assert prospects["revenue"].isna().all() and not prospects["step"].isin(["S_install", "S_monitor"]).any()
     assert 0.1 < churned.mean() < 0.35 and truth["planted_step"] == "S_permit"
+
+
+def test_large_event_log_from_the_command_line(tmp_path):
+    from cem.journeys import conformance, read_events
+
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / "solar"), "--out", str(tmp_path),
+                        "--log-events", "20000", "--seed", "3"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    G = load_model(tmp_path)
+    events, _ = read_events(tmp_path / "events.parquet", G)
+    assert len(events) == 20000 and events["step"].notna().all()
+    summary, table, cases = conformance(events, G)
+    # Planted: 80 % designed moves and 8 % repeats (both designed), 5 % skips, 2 % steps back.
+    assert 0.85 < summary["designed_share"] < 0.97 and summary["skip"] > 0 and summary["backward"] > 0
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / "solar"), "--out", str(tmp_path),
+                        "--log-events", "100"], capture_output=True, text=True)
+    assert r.returncode == 2 and "exists already" in r.stderr
