@@ -272,18 +272,23 @@ def dfg(events, activity="step", case="customer_id", timestamp="timestamp"):
     dst = acts[1:][same[:-1]]
     hours = ((ts[1:] - ts[:-1]) / 3600.0)[same[:-1]]
     key = src.astype(np.int64) * k + dst
-    order = np.argsort(key, kind="stable")
+    # Sort by pair, then by time within the pair: each pair's quantiles are read off positions.
+    order = np.lexsort((hours, key))
     key_sorted, hours_sorted = key[order], hours[order]
     starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    ends = np.r_[starts[1:], len(key_sorted)]
-    rows = []
-    for a, b in zip(starts, ends):
-        h = hours_sorted[a:b]
-        rows.append((names[key_sorted[a] // k], names[key_sorted[a] % k], b - a, float(np.median(h)),
-                     float(np.percentile(h, 90))))
-    out = pd.DataFrame(rows, columns=["source", "target", "count", "median_hours", "p90_hours"])
-    return out.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable").reset_index(
-        drop=True)
+    counts = np.diff(np.r_[starts, len(key_sorted)])
+
+    def quantile(q):  # linear interpolation, as numpy's default
+        pos = starts + q * (counts - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, starts + counts - 1)
+        return hours_sorted[lo] + (pos - lo) * (hours_sorted[hi] - hours_sorted[lo])
+
+    pairs = key_sorted[starts]
+    rows = {"source": names[pairs // k], "target": names[pairs % k], "count": counts,
+            "median_hours": quantile(0.5), "p90_hours": quantile(0.9)}
+    order = np.lexsort((rows["target"].astype(str), rows["source"].astype(str), -counts))
+    return pd.DataFrame({c: v[order] for c, v in rows.items()})
 
 
 def variants(events, activity="step", case="customer_id", timestamp="timestamp"):
@@ -315,12 +320,15 @@ def variants(events, activity="step", case="customer_id", timestamp="timestamp")
         powers = np.r_[np.uint64(1), powers[:-1]].astype(np.uint64)
         terms = (acts.astype(np.uint64) + np.uint64(1)) * powers[pos]
         h = np.add.reduceat(terms, starts) if len(terms) else np.array([], dtype=np.uint64)
-    ident = pd.DataFrame({"h": h, "n": lengths, "first": starts})
-    grouped = ident.groupby(["h", "n"], sort=False).agg(cases=("first", "size"), first=("first", "min")).reset_index()
-    grouped["variant"] = [" > ".join(names[acts[f:f + n]]) for f, n in zip(grouped["first"], grouped["n"])]
-    grouped["share"] = grouped["cases"] / len(starts)
-    out = grouped.rename(columns={"n": "length"})[["variant", "length", "cases", "share"]]
-    return out.sort_values(["cases", "variant"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    with np.errstate(over="ignore"):
+        ident = h * np.uint64(0x9E3779B97F4A7C15) + lengths.astype(np.uint64)  # the length joins the hash
+    _, first_case, inverse, counts = np.unique(ident, return_index=True, return_inverse=True, return_counts=True)
+    first = starts[first_case]
+    n = lengths[first_case]
+    names_v = np.array([" > ".join(names[acts[f:f + m]]) for f, m in zip(first, n)], dtype=object)
+    order = np.lexsort((names_v.astype(str), -counts))
+    return pd.DataFrame({"variant": names_v[order], "length": n[order], "cases": counts[order],
+                         "share": counts[order] / len(starts)})
 
 
 def funnel(events, G, case="customer_id"):
