@@ -179,3 +179,15 @@ def test_parquet_events(tmp_path, G):
     e.to_parquet(tmp_path / "events.parquet")
     events, _ = read_events(tmp_path / "events.parquet", G)
     assert events["step"].tolist() == ["S1", "S2"] and str(events["timestamp"].dt.tz) == "UTC"
+
+
+def test_dfg_small_and_large_paths_agree(monkeypatch):
+    import cem.journeys as journeys
+    from cem.synth import event_log
+
+    G = load_model(ROOT / "data" / "examples" / "solar")
+    events = event_log(G, 30_000, seed=5)
+    small = journeys.dfg(events)
+    monkeypatch.setattr(journeys, "_SMALL_LOG", 0)
+    large = journeys.dfg(events)
+    pd.testing.assert_frame_equal(small, large)
