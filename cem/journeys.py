@@ -8,6 +8,7 @@ happened, as a model ``step``, a ``touchpoint`` (placed on the step it serves) o
       events:
         customer_id: case:concept:name    # a column rename
         activities: {Take in charge ticket: S_help, Resolve ticket: S_fix}
+        activities_file: activity_map.csv  # or a CSV (activity, step) beside the events
 
 XES column names (``case:concept:name``, ``concept:name``, ``time:timestamp``) are understood
 without a mapping. Optional measures: ``rating`` (1-5), ``effort``, ``revenue``, ``cost``.
@@ -17,6 +18,8 @@ warning and left out, never dropped silently; activities that map to no step are
 their counts.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -66,6 +69,15 @@ def _read_table(path):
     return read_csv(path, "events")
 
 
+def _activity_map(path):
+    """``activity -> step`` from a CSV with columns ``activity`` and ``step``."""
+    table, _ = read_csv(path, "activity mapping")
+    missing = [c for c in ("activity", "step") if c not in table.columns]
+    if missing:
+        raise InputError.single(str(path), f"needs columns activity and step; missing {', '.join(missing)}", "1")
+    return dict(zip(table["activity"].str.strip(), table["step"].str.strip()))
+
+
 def read_events(path, G=None, mapping=None):
     """Read an event log (CSV, Parquet or XES) and place every event on a step of the model.
 
@@ -94,7 +106,10 @@ def read_events(path, G=None, mapping=None):
     file = str(path)
     table, warnings = _read_table(path)
     mapping = dict(mapping or {})
-    activities = mapping.pop("activities", None) or {}
+    activities = dict(mapping.pop("activities", None) or {})
+    mapping_file = mapping.pop("activities_file", None)
+    if mapping_file:
+        activities.update(_activity_map(Path(path).parent / mapping_file))
     renames = {**{k: v for k, v in XES_COLUMNS.items() if k in table.columns},
                **{v: k for k, v in mapping.items() if isinstance(v, str)}}
     table = table.rename(columns=renames)

@@ -191,3 +191,13 @@ def test_dfg_small_and_large_paths_agree(monkeypatch):
     monkeypatch.setattr(journeys, "_SMALL_LOG", 0)
     large = journeys.dfg(events)
     pd.testing.assert_frame_equal(small, large)
+
+
+def test_activity_mapping_from_a_csv(tmp_path, G):
+    (tmp_path / "map.csv").write_text("activity,step\nBook,S1\nRide,S2\n")
+    p = write(tmp_path, "customer_id,timestamp,activity\nc1,2024-01-01,Book\nc1,2024-01-02,Ride\n")
+    events, _ = read_events(p, G, {"activities_file": "map.csv"})
+    assert events["step"].tolist() == ["S1", "S2"]
+    (tmp_path / "bad.csv").write_text("from,to\nBook,S1\n")
+    with pytest.raises(InputError, match="needs columns activity and step"):
+        read_events(p, G, {"activities_file": "bad.csv"})
