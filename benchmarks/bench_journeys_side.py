@@ -19,10 +19,15 @@ tool, out, logs = sys.argv[1], Path(sys.argv[2]), dict(a.split("=", 1) for a in 
 CASE, ACT, TIME = "case:concept:name", "concept:name", "time:timestamp"
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
+def timed(fn, repeats=3):
+    """Best of ``repeats`` wall-clock runs (the first run of either tool pays one-off costs)."""
+    best, result = None, None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        spent = time.perf_counter() - t0
+        best = spent if best is None else min(best, spent)
+    return best, result
 
 
 results = {"tool": tool, "logs": {}}

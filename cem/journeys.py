@@ -132,6 +132,10 @@ def read_events(path, G=None, mapping=None):
     ts = pd.to_datetime(table["timestamp"].str.strip(), errors="coerce", utc=True, format="mixed")
     excluded = {}
     bad_time = ts.isna()
+    if bad_time.all():  # not a few bad rows: the column is not timestamps at all
+        sample = ", ".join(repr(v) for v in table["timestamp"].unique()[:3])
+        raise InputError([Problem(file, _lines(table.index[:5]), f"no timestamp can be read ({sample}); write "
+                                  "them as ISO 8601, e.g. 2024-03-01T14:05:00+01:00")], warnings)
     if bad_time.any():
         excluded["unreadable timestamp"] = int(bad_time.sum())
         sample = ", ".join(repr(v) for v in table.loc[bad_time, "timestamp"].unique()[:3])

@@ -201,3 +201,9 @@ def test_activity_mapping_from_a_csv(tmp_path, G):
     (tmp_path / "bad.csv").write_text("from,to\nBook,S1\n")
     with pytest.raises(InputError, match="needs columns activity and step"):
         read_events(p, G, {"activities_file": "bad.csv"})
+
+
+def test_a_file_of_unreadable_timestamps_is_an_error(tmp_path, G):
+    p = write(tmp_path, "customer_id,timestamp,step\nc1,yesterday,S1\nc2,soon,S2\n")
+    with pytest.raises(InputError, match="no timestamp can be read"):
+        read_events(p, G)
