@@ -10,7 +10,6 @@ dicts or DataFrames and never change the graph.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 
 import networkx as nx
 import pandas as pd

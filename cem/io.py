@@ -115,7 +115,7 @@ def _read_text(path, what="model"):
     """The text of a file, or an InputError saying plainly why it cannot be read."""
     p = Path(path)
     if not p.exists():
-        raise InputError.single(str(path), f"no such file or folder")
+        raise InputError.single(str(path), "no such file or folder")
     if p.is_dir():
         raise InputError.single(str(path), f"is a folder; expected a {what} file")
     size = p.stat().st_size

@@ -16,7 +16,6 @@ import matplotlib
 
 from .gaps import GAP_TYPES, SEVERITIES, find_gaps
 from .graph import (
-    actors_at,
     anchor_step,
     company_jobs,
     job_steps,
@@ -24,7 +23,6 @@ from .graph import (
     needs_at,
     nodes_of,
     related,
-    touchpoints_at,
 )
 from .schema import ENTITY_TYPES
 

@@ -27,7 +27,6 @@ left out of every share.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -64,7 +64,6 @@ import gzip
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 
 from cem import load_study

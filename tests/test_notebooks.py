@@ -4,7 +4,6 @@ nbval runs them too (`pytest --nbval-lax notebooks/`, part of `make test`).
 """
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import papermill as pm

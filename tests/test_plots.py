@@ -85,7 +85,6 @@ def test_plots_draw_into_a_given_ax(mini):
 
 
 def test_opportunity_landscape_labels_do_not_overlap():
-    import pandas as pd
 
     from cem.needs import opportunity
     from cem.plots import opportunity_landscape, opportunity_landscapes, unmet_chart

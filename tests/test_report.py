@@ -1,6 +1,5 @@
 """Report runs: the suite through papermill, offline HTML without code, index, failures kept apart."""
 import json
-import shutil
 import subprocess
 import sys
 
