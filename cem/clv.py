@@ -66,6 +66,9 @@ __all__ = [
     "customers_table",
 ]
 
+#: Larger (or infinite) amounts in transactions.csv are refused as implausible.
+MAX_AMOUNT = 1e12
+
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
 
@@ -677,10 +680,19 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
         sample = ", ".join(repr(v) for v in table.loc[dates.isna(), date].unique()[:3])
         problems.append(Problem(file, where(dates.isna()), f"{date} cannot be read as a date ({sample}); "
                                 "write dates as YYYY-MM-DD"))
+    future = dates > pd.Timestamp.now() + pd.Timedelta(days=1)
+    if future.any():
+        sample = ", ".join(repr(v) for v in table.loc[future, date].unique()[:3])
+        problems.append(Problem(file, where(future), f"{date} is in the future ({sample}); check the date format"))
     values = pd.to_numeric(table[amount].str.strip(), errors="coerce")
     if values.isna().any():
         sample = ", ".join(repr(v) for v in table.loc[values.isna(), amount].unique()[:3])
         problems.append(Problem(file, where(values.isna()), f"{amount} must be a number ({sample})"))
+    absurd = values.notna() & ~(values.abs() < MAX_AMOUNT)
+    if absurd.any():
+        sample = ", ".join(repr(v) for v in table.loc[absurd, amount].unique()[:3])
+        problems.append(Problem(file, where(absurd), f"{amount} is not a plausible purchase ({sample}); amounts "
+                                f"must be finite and below {MAX_AMOUNT:,.0f}"))
     if problems:
         raise InputError(problems, warnings)
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": values.astype(float)}), warnings

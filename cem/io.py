@@ -37,6 +37,7 @@ __all__ = [
     "write_node_link",
     "read_csv",
     "line_list",
+    "decode_text",
     "MODEL_FILES",
     "DATA_FILES",
     "MAX_MODEL_BYTES",
@@ -111,8 +112,35 @@ class Study:
         return [k for k in DATA_FILES if k not in self.files]
 
 
+def decode_text(raw, file):
+    """Text of a file's bytes, and a warning when it was not plain UTF-8.
+
+    UTF-8 (with or without a byte-order mark) is read as is; UTF-16 with its byte-order mark is
+    read with a warning; anything else that is not UTF-8 is read as Latin-1 with a warning. A
+    file with NUL bytes and no UTF-16 mark is binary: None.
+
+    Examples
+    --------
+    >>> decode_text("café".encode("latin-1"), "f.csv")[1][0].message
+    'is not UTF-8 (byte 3); read as Latin-1: check accented names'
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), [Problem(file, "", "is UTF-16; read it as such (save as UTF-8 to "
+                                                  "avoid this warning)", "warning")]
+        except UnicodeDecodeError:
+            return None, []
+    if b"\x00" in raw[:8192]:
+        return None, []
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return raw.decode("latin-1"), [Problem(file, "", f"is not UTF-8 (byte {exc.start}); read as Latin-1: "
+                                               "check accented names", "warning")]
+
+
 def _read_text(path, what="model"):
-    """The text of a file, or an InputError saying plainly why it cannot be read."""
+    """The text of a file and its warnings, or an InputError saying plainly why it cannot be read."""
     p = Path(path)
     if not p.exists():
         raise InputError.single(str(path), "no such file or folder")
@@ -126,15 +154,12 @@ def _read_text(path, what="model"):
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError.single(str(path), f"cannot be read: {exc.strerror}") from None
-    if b"\x00" in raw[:8192]:
+    text, warnings = decode_text(raw, str(path))
+    if text is None:
         raise InputError.single(str(path), f"is a binary file, not a YAML {what}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(str(path), f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     if not text.strip():
         raise InputError.single(str(path), f"is empty; expected a YAML {what}")
-    return text
+    return text, warnings
 
 
 def _expanded_size(node, memo):
@@ -188,6 +213,8 @@ def read_yaml(path, what="model"):
         The parsed document.
     locate : callable
         ``locate(path, key) -> "line: key"``, the locator :mod:`cem.validate` uses.
+    warnings : list of Problem
+        About the file's encoding, when it was not UTF-8.
 
     Raises
     ------
@@ -199,11 +226,11 @@ def read_yaml(path, what="model"):
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.yaml"
     >>> _ = f.write_text("model:\\n  name: Demo\\njobs:\\n  - {id: J, name: x}\\n")
-    >>> data, locate = read_yaml(f)
+    >>> data, locate, warnings = read_yaml(f)
     >>> locate(("jobs", 0, "name"), "jobs[J].name")
     '4: jobs[J].name'
     """
-    text = _read_text(path, what)
+    text, warnings = _read_text(path, what)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
@@ -231,7 +258,7 @@ def read_yaml(path, what="model"):
                 return f"{line}: {key}" if key else str(line)
         return key
 
-    return data, locate
+    return data, locate, warnings
 
 
 def find_model_file(path):
@@ -259,10 +286,11 @@ def find_model_file(path):
 def _model_from_file(path):
     """Graph and warnings of a model file; raises InputError with every problem."""
     path = Path(path)
-    data, locate = read_yaml(path)
+    data, locate, read_warnings = read_yaml(path)
     file = str(path)
     tables, problems, warnings = validate.check_tables(data, file, locate, default_name=path.parent.name
                                                        if path.stem == "model" else path.stem)
+    warnings = read_warnings + warnings
     if problems:
         raise InputError(problems, warnings)
     G = build_graph(tables, source=file)
@@ -363,7 +391,8 @@ def load_study(path):
     study_file = folder / "study.yaml"
     if p.is_dir() and study_file.exists():
         try:
-            data, locate = read_yaml(study_file, what="study settings")
+            data, locate, more_warnings = read_yaml(study_file, what="study settings")
+            warnings += more_warnings
             config, more = _check_study_config(data, str(study_file), locate)
             problems += more
         except InputError as exc:
@@ -503,18 +532,21 @@ def read_csv(path, what="table"):
     raw = p.read_bytes()
     if not raw.strip():
         raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row")
-    if b"\x00" in raw[:8192]:
-        raise InputError.single(str(path), f"is a binary file, not a {what} CSV file (UTF-16 or a spreadsheet? "
-                                "save it as CSV UTF-8)")
-    warnings = []
+    text, warnings = decode_text(raw, str(path))
+    if text is None:
+        raise InputError.single(str(path), f"is a binary file, not a {what} CSV file (a spreadsheet? save it as "
+                                "CSV UTF-8)")
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    sep = ","
+    if "," not in header:
+        for other, name in ((";", "semicolons"), ("\t", "tabs")):
+            if other in header:
+                sep = other
+                warnings.append(Problem(str(path), "1", f"separates fields with {name}, not commas; read it so",
+                                        "warning"))
+                break
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text = raw.decode("latin-1")
-        warnings.append(Problem(str(path), "", f"is not UTF-8 (byte {exc.start}); read as Latin-1: check accented "
-                                "names", "warning"))
-    try:
-        table = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        table = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, sep=sep)
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise InputError.single(str(path), f"is not a well-formed CSV file: {str(exc).strip()}",

@@ -146,12 +146,17 @@ def read_events(path, G=None, mapping=None):
         excluded["blank customer_id"] = int(blank_id.sum())
         warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
                                 "customer_id are left out", "warning"))
+    future = ts > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    if future.any():
+        sample = ", ".join(repr(v) for v in table.loc[future, "timestamp"].unique()[:3])
+        problems.append(Problem(file, _lines(table.index[future]), f"timestamp is in the future ({sample}); "
+                                "check the date format"))
     table["timestamp"] = ts
     for m in MEASURES:
         if m in table.columns:
             text = table[m].astype(str).str.strip()
             values = pd.to_numeric(text.where(text != ""), errors="coerce")
-            bad = values.isna() & (text != "")
+            bad = (values.isna() & (text != "")) | ~np.isfinite(values.fillna(0))
             if bad.any():
                 sample = ", ".join(repr(v) for v in text[bad].unique()[:3])
                 problems.append(Problem(file, _lines(table.index[bad]), f"{m} must be a number; got {sample}"))

@@ -215,6 +215,29 @@ SYNONYMS = {
 }
 
 
+#: Letters of other scripts that look like Latin ones (the usual suspects of a pasted id).
+LOOKALIKES = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y",
+    "х": "x", "ѕ": "s", "і": "i", "ј": "j", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I",
+    "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
+    "\u00a0": " ", "\u200b": "", "\u2011": "-", "\u2013": "-",
+})
+
+
+def ascii_lookalike(value):
+    """The text with look-alike letters of other scripts (and full-width forms) made Latin.
+
+    Examples
+    --------
+    >>> ascii_lookalike("Ѕ_quote")  # a Cyrillic S
+    'S_quote'
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", str(value)).translate(LOOKALIKES)
+
+
 def suggest(value, choices):
     """The closest valid value to a misspelt one, or None.
 
@@ -234,6 +257,9 @@ def suggest(value, choices):
         return text
     if SYNONYMS.get(text) in choices:
         return SYNONYMS[text]
+    plain = ascii_lookalike(value)
+    if plain != str(value) and plain in choices:
+        return plain
     lowered = {}
     for c in choices:  # compare without case, answer in the choice's own spelling
         lowered.setdefault(str(c).lower(), c)

@@ -32,10 +32,15 @@ from .schema import (
     SECTION_OF,
     SECTIONS,
     TOP_LEVEL_KEYS,
+    ascii_lookalike,
     suggest,
 )
 
 __all__ = ["check_tables", "check_structure"]
+
+#: Bounds of plausible numbers in a model: positions, costs per interaction.
+MAX_POSITION = 100_000
+MAX_NUMBER = 1e9
 
 _MODEL_KEYS = ("name", "version", "currency", "description", "client", "author")
 
@@ -46,6 +51,9 @@ def _plain_locator(path, key):
 
 def _did_you_mean(value, choices):
     hint = suggest(value, choices)
+    if hint and ascii_lookalike(value) == hint and hint != value:
+        odd = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in str(value) if ord(ch) > 127)
+        return f"; it has look-alike characters {odd}: did you mean '{hint}'?"
     return f"; did you mean '{hint}'?" if hint else ""
 
 
@@ -141,6 +149,9 @@ def _check_field(c, field, value, path, key):
         number = _as_int(value)
         if number is None:
             c.error(path, key, f"{field.name} must be a whole number; got {_describe(value)}")
+        elif not 0 <= number <= MAX_POSITION:
+            c.error(path, key, f"{field.name} must be between 0 and {MAX_POSITION:,}; got {number:g}")
+            return None
         return number
     if field.type == "number":
         number = _as_number(value)
@@ -148,6 +159,9 @@ def _check_field(c, field, value, path, key):
             c.error(path, key, f"{field.name} must be a finite number; got {_describe(value)}")
         elif number < 0:
             c.error(path, key, f"{field.name} must not be negative; got {number:g}")
+            return None
+        elif number > MAX_NUMBER:
+            c.error(path, key, f"{field.name} {number:g} is not plausible; at most {MAX_NUMBER:,.0f}")
             return None
         return number
     raise AssertionError(field.type)  # a schema bug, not an input problem
