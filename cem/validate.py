@@ -76,9 +76,8 @@ class _Collector:
 
 
 def _is_blank(value):
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value)
-    )
+    # A YAML .nan is a value (and an error where a number is expected), not a blank cell.
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _as_text(value):

@@ -1,0 +1,53 @@
+"""The bad-input corpus (tests/bad_inputs/, written by make_corpus.py): every broken or hostile
+file gives a clear line naming it, exit code 2, no traceback, and nothing written; files that
+can be read safely (BOM, Latin-1, UTF-16, semicolons) are, with a warning that says so."""
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cem.cli import main
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
+
+
+def snapshot(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_the_corpus_is_complete():
+    folders = {p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("__")}
+    assert folders == set(CASES)
+    assert len(CASES) >= 40
+    assert sum(c["expect"] == "error" for c in CASES.values()) >= 40
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case(case, capsys):
+    folder = CORPUS / case
+    before = snapshot(folder)
+    code = main(["validate", str(folder)])
+    out, err = capsys.readouterr()
+    expect, says = CASES[case]["expect"], CASES[case]["says"]
+    assert "Traceback" not in err and "Traceback" not in out
+    assert says in (err + out), f"{case}: {err}"
+    if expect == "error":
+        assert code == 2
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert lines and all(line.startswith(str(folder)) for line in lines)  # each names its file
+    else:
+        assert code == 0
+        if expect == "warning":
+            assert "warning:" in err
+    assert snapshot(folder) == before  # nothing written, nothing changed
+
+
+@pytest.mark.parametrize("case", ["model_alias_bomb", "events_entity_expansion", "model_binary", "events_truncated_gzip"])
+def test_hostile_cases_from_the_shell(case):
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "validate", str(CORPUS / case)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()
