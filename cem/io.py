@@ -38,6 +38,7 @@ __all__ = [
     "read_csv",
     "line_list",
     "decode_text",
+    "max_data_bytes",
     "MODEL_FILES",
     "DATA_FILES",
     "MAX_MODEL_BYTES",
@@ -58,6 +59,26 @@ DATA_FILES = {
 #: Model files above this size are refused before parsing (a model is a few hundred rows).
 MAX_MODEL_BYTES = 20 * 1024 * 1024
 
+#: Data files (survey, events, transactions) above this size are refused before reading;
+#: the environment variable CEM_MAX_INPUT_BYTES sets another limit.
+MAX_DATA_BYTES = 2 * 1024 ** 3
+
+
+def max_data_bytes():
+    """The size limit of data files: ``CEM_MAX_INPUT_BYTES`` if set, else :data:`MAX_DATA_BYTES`."""
+    value = os.environ.get("CEM_MAX_INPUT_BYTES", "")
+    return int(value) if value.strip().isdigit() else MAX_DATA_BYTES
+
+
+def check_size(path, size, what):
+    """Refuse a data file (or its decompressed content) larger than :func:`max_data_bytes`."""
+    limit = max_data_bytes()
+    if size > limit:
+        raise InputError.single(str(path), f"is {size / 2**20:,.0f} MiB{' decompressed' if what == 'xes' else ''}; "
+                                f"data files may be at most {limit / 2**20:,.0f} MiB (set CEM_MAX_INPUT_BYTES to "
+                                "allow more, or split the file)")
+
+
 #: A document whose aliases expand it past this many nodes is refused (a "billion laughs").
 MAX_YAML_NODES = 1_000_000
 
@@ -72,6 +93,7 @@ STUDY_KEYS = {
     "margin": ("rate", "gross margin on revenue, 0..1"),
     "segment": ("str", "column of customers.csv or survey.csv that names the segment"),
     "mappings": ("mapping", "column mappings of the data files"),
+    "pseudonym_key": ("str", "key of the customer pseudonyms in reports (CEM_PSEUDONYM_KEY wins)"),
 }
 
 
@@ -529,6 +551,7 @@ def read_csv(path, what="table"):
     p = Path(path)
     if not p.is_file():
         raise InputError.single(str(path), "no such file" if not p.exists() else f"is a folder; expected a {what} CSV file")
+    check_size(path, p.stat().st_size, what)
     raw = p.read_bytes()
     if not raw.strip():
         raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row")

@@ -57,6 +57,9 @@ def _read_table(path):
     if name.endswith(".parquet"):
         import pyarrow
 
+        from .io import check_size
+
+        check_size(path, Path(path).stat().st_size, "events")
         try:
             table = pd.read_parquet(path)
         except (OSError, pyarrow.ArrowException) as exc:

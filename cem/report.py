@@ -48,6 +48,7 @@ __all__ = [
     "notebook_to_html",
     "write_index",
     "save_metrics",
+    "save_table",
     "ensure_kernel",
     "safe_name",
     "default_notebooks_dir",
@@ -145,6 +146,20 @@ def save_metrics(folder, section, metrics):
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+    return path
+
+
+def save_table(table, folder, name, index=True):
+    """Write a table a client may open in a spreadsheet: ``folder/tables/<name>.csv``.
+
+    Text cells that a spreadsheet would run as a formula are neutralised
+    (:func:`cem.privacy.spreadsheet_safe`); ``name`` is made a safe file name.
+    """
+    from .privacy import spreadsheet_safe
+
+    path = Path(folder) / "tables" / f"{safe_name(name)}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spreadsheet_safe(table).to_csv(path, index=index)
     return path
 
 

@@ -107,13 +107,18 @@ def read_xes(path, max_events=50_000_000):
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
+    from .io import check_size
+
     opener = gzip.open if p.suffix == ".gz" else open
+    fed = 0
     try:
         with opener(p, "rb") as fh:
             while True:
                 chunk = fh.read(1 << 20)
                 if not chunk:
                     break
+                fed += len(chunk)
+                check_size(path, fed, "xes")  # counts decompressed bytes: a gzip bomb stops early
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except _Refused as exc:

@@ -51,3 +51,19 @@ def test_hostile_cases_from_the_shell(case):
     r = subprocess.run([sys.executable, "-m", "cem.cli", "validate", str(CORPUS / case)], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def test_size_limit_is_enforced_and_configurable(tmp_path, monkeypatch, capsys):
+    import gzip
+
+    (tmp_path / "model.yaml").write_text((CORPUS / "survey_empty" / "model.yaml").read_text())
+    (tmp_path / "survey.csv").write_text("respondent_id,need_id,importance,satisfaction\n" + "r1,N1,4,2\n" * 200)
+    monkeypatch.setenv("CEM_MAX_INPUT_BYTES", "1000")
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "data files may be at most" in capsys.readouterr().err
+    # A gzip that expands past the limit stops while being read (a zip bomb never fills memory).
+    (tmp_path / "survey.csv").unlink()
+    (tmp_path / "events.xes.gz").write_bytes(gzip.compress(b"<log>" + b" " * 50_000 + b"</log>"))
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "decompressed" in capsys.readouterr().err
+    monkeypatch.delenv("CEM_MAX_INPUT_BYTES")

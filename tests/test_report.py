@@ -1,5 +1,7 @@
 """Report runs: the suite through papermill, offline HTML without code, index, failures kept apart."""
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -12,7 +14,9 @@ from cem.report import SUITE, run_report, run_study, safe_name
 from conftest import EXAMPLES, MINI
 
 XSS = MINI.replace("name: Mini,", "name: \"<script>alert(1)</script>\",").replace(
-    "name: Book a repair", "name: \"<img src=x onerror=alert(2)>\"")
+    "name: Book a repair", "name: \"<img src=x onerror=alert(2)>\"").replace(
+    "name: Ride the bike again", "name: \"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\"")
+KEY = "test-key"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,11 @@ def batch(tmp_path_factory):
     xss.mkdir()
     (xss / "model.yaml").write_text(XSS)
     out = base / "out"
-    results = run_report([EXAMPLES / "solar", broken, xss], out)
+    os.environ["CEM_PSEUDONYM_KEY"] = KEY  # the kernels inherit it
+    try:
+        results = run_report([EXAMPLES / "solar", broken, xss], out)
+    finally:
+        del os.environ["CEM_PSEUDONYM_KEY"]
     return out, {r.run: r for r in results}
 
 
@@ -113,3 +121,32 @@ def test_safe_names_cannot_escape_the_output_folder(tmp_path):
         safe = safe_name(name)
         assert (tmp_path / safe).resolve().parent == tmp_path.resolve(), name
         assert safe not in ("", ".", "..")
+
+
+def test_no_customer_id_in_any_report_output(batch):
+    out, _ = batch
+    files = [p for p in (out / "solar").rglob("*") if p.is_file() and p.suffix in (".html", ".ipynb", ".csv", ".json",
+                                                                                  ".svg", ".txt")]
+    assert len(files) > 10
+    for p in files:
+        assert not re.search(r"\bC\d{5}\b", p.read_text(encoding="utf-8", errors="ignore")), p
+
+
+def test_win_back_list_holds_only_customers_who_may_be_contacted(batch):
+    import pandas as pd
+
+    from cem.privacy import pseudonymise
+
+    out, _ = batch
+    win_back = pd.read_csv(out / "solar" / "tables" / "win_back.csv")
+    customers = pd.read_csv(EXAMPLES / "solar" / "customers.csv", dtype=str)
+    allowed = set(pseudonymise(customers.loc[customers["opt_in"] == "yes", "customer_id"].tolist(), KEY))
+    opted_out = set(pseudonymise(customers.loc[customers["opt_in"] != "yes", "customer_id"].tolist(), KEY))
+    assert len(win_back) > 0 and set(win_back["customer"]) <= allowed
+    assert not set(win_back["customer"]) & opted_out
+
+
+def test_tables_for_spreadsheets_cannot_run_formulas(batch):
+    out, _ = batch
+    text = (out / "xss" / "tables" / "gaps.csv").read_text()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

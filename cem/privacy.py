@@ -1,0 +1,96 @@
+"""Private customer data in reports: pseudonyms, opt-outs, spreadsheet-safe tables.
+
+* **Pseudonyms**: every customer or respondent id shown in a report output is replaced by a keyed
+  hash, ``HMAC-SHA256(key, id)`` cut to 12 hex digits (``c-3f9a...``). The same key gives the same
+  pseudonym in every run, so a consultant can follow a customer across reports and, holding the
+  key, find them in the client's systems; without the key the id cannot be recovered. The key
+  comes from the ``CEM_PSEUDONYM_KEY`` environment variable, else ``study.yaml``'s
+  ``pseudonym_key``; with neither, a random key is made for the run (pseudonyms then differ between
+  runs) and the report says so.
+* **Opt-outs**: customers whose ``opt_in`` is no/false/0 never appear in a list of customers to
+  contact.
+* **Formula injection**: text written to CSV for spreadsheets has cells starting with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return prefixed with a quote, so a spreadsheet shows them as
+  text instead of running them.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+
+import pandas as pd
+
+__all__ = ["pseudonym_key", "pseudonymise", "contactable", "spreadsheet_safe", "KEY_VARIABLE"]
+
+KEY_VARIABLE = "CEM_PSEUDONYM_KEY"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def pseudonym_key(config=None):
+    """The pseudonymisation key and where it came from: ``(key, "environment" | "study.yaml" | "random")``."""
+    if os.environ.get(KEY_VARIABLE):
+        return os.environ[KEY_VARIABLE], "environment"
+    if config and config.get("pseudonym_key"):
+        return str(config["pseudonym_key"]), "study.yaml"
+    return secrets.token_hex(16), "random"
+
+
+def pseudonymise(ids, key, prefix="c-"):
+    """Keyed pseudonyms for ids (a scalar, a list, a Series or an Index).
+
+    Examples
+    --------
+    >>> pseudonymise("C00042", "secret")
+    'c-ec9abc0a93e9'
+    >>> pseudonymise(["a", "a"], "k")[0] == pseudonymise(["a", "a"], "k")[1]
+    True
+    """
+    def one(value):
+        digest = hmac.new(str(key).encode(), str(value).encode(), hashlib.sha256).hexdigest()
+        return prefix + digest[:12]
+
+    if isinstance(ids, pd.Index):
+        return pd.Index([one(v) for v in ids], name=ids.name)
+    if isinstance(ids, pd.Series):
+        return ids.map(one)
+    if isinstance(ids, (list, tuple)):
+        return [one(v) for v in ids]
+    return one(ids)
+
+
+def contactable(customers, column="opt_in"):
+    """The customers who may be contacted: ``opt_in`` is yes/true/1 (missing counts as no).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"opt_in": ["yes", "no", None, "1"]}, index=["a", "b", "c", "d"])
+    >>> list(contactable(c).index)
+    ['a', 'd']
+    """
+    if column not in customers.columns:
+        return customers.iloc[0:0]
+    flag = customers[column].astype(str).str.strip().str.lower()
+    return customers[flag.isin(["yes", "y", "true", "1"])]
+
+
+def spreadsheet_safe(table):
+    """A copy of a table whose text cells cannot run as spreadsheet formulas.
+
+    Examples
+    --------
+    >>> spreadsheet_safe(pd.DataFrame({"x": ["=HYPERLINK(1)", "ok", -1]}))["x"].tolist()
+    ["'=HYPERLINK(1)", 'ok', -1]
+    """
+    def cell(value):
+        return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(cell)
+    out.columns = [cell(str(c)) for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = out.index.map(cell)
+    return out
