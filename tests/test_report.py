@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -150,3 +151,28 @@ def test_tables_for_spreadsheets_cannot_run_formulas(batch):
     out, _ = batch
     text = (out / "xss" / "tables" / "gaps.csv").read_text()
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_hostile_model_text_runs_no_script_in_a_real_browser(tmp_path):
+    """Chromium renders a report of a model full of HTML payloads: nothing runs, payloads show as text."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium (.ci/run installs it)")
+        pytest.skip("no chromium on this machine")
+    study = tmp_path / "hostile"
+    study.mkdir()
+    (study / "model.yaml").write_text(MINI.replace("name: Mini,", "name: \"<script>document.title='PWNED'</script>\",")
+                                      .replace("name: Book a repair", "name: \"<img src=x onerror=document.title='PWNED'>\""))
+    out = tmp_path / "out"
+    run_report([study], out)
+    for page in [out / "index.html", out / "hostile" / "01_journey_model.html"]:
+        r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--no-first-run",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+                           capture_output=True, text=True, timeout=120)
+        dom = r.stdout
+        assert "<html" in dom, r.stderr[-500:]
+        title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+        assert "PWNED" not in title  # neither payload ran
+        assert "&lt;script&gt;document.title" in dom or "&lt;img src=x" in dom  # shown as text

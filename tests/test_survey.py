@@ -136,3 +136,23 @@ def test_example_surveys_are_valid():
         study, warnings = check_study(EXAMPLES / name)
         assert {"survey", "customers"} <= set(study.files)
         assert all("blank" in w.message for w in warnings)
+
+
+def test_a_million_row_survey_in_bounded_memory(tmp_path):
+    """1,000,000 answers (50,000 respondents x 20 needs) read and scored in well under 1 GiB."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    path = tmp_path / "survey.csv"
+    pd.DataFrame({"respondent_id": np.char.add("R", np.repeat(np.arange(n // 20), 20).astype(str)),
+                  "need_id": np.tile(np.char.add("N", np.arange(20).astype(str)), n // 20),
+                  "importance": rng.integers(1, 6, n), "satisfaction": rng.integers(1, 6, n)}).to_csv(path, index=False)
+    code = ("import resource, sys\nfrom cem.survey import read_survey\nfrom cem.needs import opportunity\n"
+            f"s, _ = read_survey({str(path)!r})\no = opportunity(s)\n"
+            "print(len(s), len(o), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    rows, needs, gib = r.stdout.split()
+    assert (int(rows), int(needs)) == (n, 20)
+    assert float(gib) < 1.0, f"peak memory {gib} GiB"
