@@ -11,7 +11,24 @@ Examples
 >>> import cem
 >>> study = cem.load_study("data/examples/solar")  # doctest: +SKIP
 >>> cem.find_gaps(study.graph).head()  # doctest: +SKIP
+>>> cem.plots.journey_map(study.graph)  # doctest: +SKIP
 """
+from . import (  # the modules, as networkx exposes its own: cem.plots.journey_map(G), ...
+    clv,
+    gaps,
+    graph,
+    io,
+    journeys,
+    needs,
+    plots,
+    privacy,
+    report,
+    schema,
+    survey,
+    synth,
+    validate,
+    value,
+)
 from .errors import CemError, InputError, Problem
 from .gaps import find_gaps
 from .io import Study, load_model, load_study
