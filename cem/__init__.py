@@ -35,5 +35,6 @@ from .io import Study, load_model, load_study
 
 __version__ = "0.1.0"
 
-__all__ = ["load_model", "load_study", "find_gaps", "Study", "InputError", "Problem", "CemError",
-           "__version__"]
+__all__ = ["load_model", "load_study", "find_gaps", "Study", "InputError", "Problem", "CemError", "__version__",
+           "clv", "gaps", "graph", "io", "journeys", "needs", "plots", "privacy", "report", "schema", "survey",
+           "synth", "validate", "value"]
