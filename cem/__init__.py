@@ -15,6 +15,7 @@ Examples
 """
 from . import (  # the modules, as networkx exposes its own: cem.plots.journey_map(G), ...
     clv,
+    diff,
     gaps,
     graph,
     io,
@@ -36,5 +37,5 @@ from .io import Study, load_model, load_study
 __version__ = "0.1.0"
 
 __all__ = ["load_model", "load_study", "find_gaps", "Study", "InputError", "Problem", "CemError", "__version__",
-           "clv", "gaps", "graph", "io", "journeys", "needs", "plots", "privacy", "report", "schema", "survey",
+           "clv", "diff", "gaps", "graph", "io", "journeys", "needs", "plots", "privacy", "report", "schema", "survey",
            "synth", "validate", "value"]

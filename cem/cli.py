@@ -59,9 +59,9 @@ def _cmd_report(args):
 
 
 def _cmd_export(args):
-    from .io import load_model, write_graphml, write_node_link
+    from .io import load_model, write_graphml, write_mermaid, write_node_link
 
-    writers = {".graphml": write_graphml, ".json": write_node_link}
+    writers = {".graphml": write_graphml, ".json": write_node_link, ".mmd": write_mermaid, ".md": write_mermaid}
     suffix = Path(args.file).suffix.lower()
     if suffix not in writers:
         raise InputError.single(args.file, f"unknown export format '{suffix or '(none)'}'; "
@@ -93,6 +93,29 @@ def _cmd_synth(args):
     return 0
 
 
+def _cmd_diff(args):
+    from .diff import diff_models, diff_summary
+    from .io import load_model
+
+    problems = []
+    graphs = []
+    for path in (args.a, args.b):
+        try:
+            graphs.append(load_model(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    diff = diff_models(*graphs)
+    if len(diff):
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
+            print(diff.fillna("").to_string(index=False))
+    print(diff_summary(diff))
+    return 0
+
+
 def build_parser():
     """The argument parser of the ``cem`` command."""
     parser = argparse.ArgumentParser(prog="cem", description="Jobs-to-be-Done customer-experience modelling.")
@@ -111,7 +134,13 @@ def build_parser():
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="longest a cell may run")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("export", help="write a model as GraphML (.graphml) or node-link JSON (.json)")
+    p = sub.add_parser("diff", help="what changed between two versions of a model")
+    p.add_argument("a", metavar="A", help="the model before (study folder or model.yaml)")
+    p.add_argument("b", metavar="B", help="the model after")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser("export", help="write a model as GraphML (.graphml), node-link JSON (.json) or Mermaid "
+                                      "(.mmd, .md)")
     p.add_argument("model", metavar="MODEL", help="study folder or model.yaml")
     p.add_argument("file", metavar="FILE", help="output file; its extension picks the format")
     p.set_defaults(func=_cmd_export)

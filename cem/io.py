@@ -35,6 +35,8 @@ __all__ = [
     "find_model_file",
     "write_graphml",
     "write_node_link",
+    "to_mermaid",
+    "write_mermaid",
     "read_csv",
     "line_list",
     "decode_text",
@@ -578,3 +580,63 @@ def read_csv(path, what="table"):
         raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table, warnings
+
+
+def to_mermaid(G, direction="LR"):
+    """The journey as a Mermaid flowchart, for Markdown docs (JupyterLab and GitHub render it).
+
+    Customer steps are grouped by lifecycle stage in subgraphs and joined by the designed order;
+    company steps are joined to the customer steps they support with dotted links. Labels are
+    quoted and stripped of characters Mermaid would read as syntax.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("J", kind="job", performer="customer")
+    >>> G.add_node("S1", kind="step", job="J", position=1, stage="use", name='Ride "fast"')
+    >>> _ = G.add_edge("J", "S1", key="has_step")
+    >>> print(to_mermaid(G))
+    flowchart LR
+      subgraph use["use"]
+        S1["Ride 'fast'"]
+      end
+    """
+    from .graph import company_jobs, job_steps, journey_steps
+
+    def label(n):
+        text = str(G.nodes[n].get("name") or G.nodes[n].get("statement") or n)
+        return text.replace('"', "'").replace("\n", " ").replace("<", "(").replace(">", ")")
+
+    def ident(n):
+        return re.sub(r"\W", "_", str(n))
+
+    lines = [f"flowchart {direction}"]
+    steps = journey_steps(G)
+    stages = []
+    for s in steps:
+        st = G.nodes[s].get("stage", "")
+        if not stages or stages[-1][0] != st:
+            stages.append((st, []))
+        stages[-1][1].append(s)
+    for i, (st, members) in enumerate(stages):
+        lines.append(f'  subgraph {ident(st)}{"_" + str(i) if [x for x, _ in stages].count(st) > 1 else ""}["{st}"]')
+        lines += [f'    {ident(s)}["{label(s)}"]' for s in members]
+        lines.append("  end")
+    for u, v, k in G.edges(keys=True):
+        if k == "next" and u in steps and v in steps:
+            lines.append(f"  {ident(u)} --> {ident(v)}")
+    for job in company_jobs(G):
+        for c in job_steps(G, job):
+            lines.append(f'  {ident(c)}(["{label(c)}"])')
+            for _, v, k in G.out_edges(c, keys=True):
+                if k == "supports":
+                    lines.append(f"  {ident(c)} -.-> {ident(v)}")
+    return "\n".join(lines)
+
+
+def write_mermaid(G, path):
+    """Write :func:`to_mermaid` to a file (``.mmd``; ``.md`` gets a fenced block)."""
+    text = to_mermaid(G)
+    if str(path).endswith(".md"):
+        text = f"```mermaid\n{text}\n```"
+    return _atomic_write_text(path, text + "\n")
