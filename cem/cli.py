@@ -60,8 +60,10 @@ def _cmd_report(args):
 
 def _cmd_export(args):
     from .io import load_model, write_graphml, write_mermaid, write_node_link
+    from .workbook import write_model_yaml, write_workbook
 
-    writers = {".graphml": write_graphml, ".json": write_node_link, ".mmd": write_mermaid, ".md": write_mermaid}
+    writers = {".graphml": write_graphml, ".json": write_node_link, ".mmd": write_mermaid, ".md": write_mermaid,
+               ".xlsx": lambda G, path: write_workbook(G, path), ".yaml": write_model_yaml, ".yml": write_model_yaml}
     suffix = Path(args.file).suffix.lower()
     if suffix not in writers:
         raise InputError.single(args.file, f"unknown export format '{suffix or '(none)'}'; "
@@ -89,6 +91,14 @@ def _cmd_synth(args):
                              segment_names=tuple(names), customers=args.customers, prospects=args.prospects,
                              purchase_value=args.purchase_value, planted_step=args.planted_step)
     for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+def _cmd_new(args):
+    from .scaffold import new_study
+
+    for p in new_study(args.dir, example=args.from_example):
         print(f"wrote {p}")
     return 0
 
@@ -134,13 +144,19 @@ def build_parser():
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="longest a cell may run")
     p.set_defaults(func=_cmd_report)
 
+    p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")
+    p.add_argument("dir", metavar="DIR", help="the new study folder (must not hold a model yet)")
+    p.add_argument("--from", dest="from_example", default=None, metavar="EXAMPLE",
+                   help="start from an example study (solar, payroll) or a study folder, instead of the starter")
+    p.set_defaults(func=_cmd_new)
+
     p = sub.add_parser("diff", help="what changed between two versions of a model")
     p.add_argument("a", metavar="A", help="the model before (study folder or model.yaml)")
     p.add_argument("b", metavar="B", help="the model after")
     p.set_defaults(func=_cmd_diff)
 
-    p = sub.add_parser("export", help="write a model as GraphML (.graphml), node-link JSON (.json) or Mermaid "
-                                      "(.mmd, .md)")
+    p = sub.add_parser("export", help="write a model as a workbook (.xlsx), YAML (.yaml), GraphML (.graphml), "
+                                      "node-link JSON (.json) or Mermaid (.mmd, .md)")
     p.add_argument("model", metavar="MODEL", help="study folder or model.yaml")
     p.add_argument("file", metavar="FILE", help="output file; its extension picks the format")
     p.set_defaults(func=_cmd_export)

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: File names a study folder's model may have, in order of preference.
-MODEL_FILES = ("model.yaml", "model.yml")
+MODEL_FILES = ("model.yaml", "model.yml", "model.xlsx")
 
 #: Optional measured data of a study: key -> accepted file names.
 DATA_FILES = {
@@ -301,16 +301,19 @@ def find_model_file(path):
     for name in MODEL_FILES:
         if (p / name).is_file():
             return p / name
-    if (p / "model.xlsx").is_file():
-        raise InputError.single(str(p / "model.xlsx"), "workbook models are not read yet; "
-                                "write the model as model.yaml")
     raise InputError.single(str(path), f"holds no model: expected one of {', '.join(MODEL_FILES)}")
 
 
 def _model_from_file(path):
     """Graph and warnings of a model file; raises InputError with every problem."""
     path = Path(path)
-    data, locate, read_warnings = read_yaml(path)
+    if path.suffix.lower() == ".xlsx":
+        from .workbook import read_workbook
+
+        data, locate = read_workbook(path)
+        read_warnings = []
+    else:
+        data, locate, read_warnings = read_yaml(path)
     file = str(path)
     tables, problems, warnings = validate.check_tables(data, file, locate, default_name=path.parent.name
                                                        if path.stem == "model" else path.stem)

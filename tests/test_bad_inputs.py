@@ -67,3 +67,17 @@ def test_size_limit_is_enforced_and_configurable(tmp_path, monkeypatch, capsys):
     assert main(["validate", str(tmp_path)]) == 2
     assert "decompressed" in capsys.readouterr().err
     monkeypatch.delenv("CEM_MAX_INPUT_BYTES")
+
+
+def test_the_corpus_generator_is_reproducible(tmp_path):
+    """make_corpus.py rewrites the committed corpus byte for byte (so the corpus is reviewable code)."""
+    import shutil
+
+    copy = tmp_path / "bad_inputs"
+    shutil.copytree(CORPUS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(CORPUS.parent / "conftest.py", tmp_path / "conftest.py")  # the generator takes MINI from it
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    r = subprocess.run([sys.executable, str(copy / "make_corpus.py")], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    after = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert after == before

@@ -32,8 +32,9 @@ LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY a "aaaaaaaaaa"><!ENTITY
 def xlsx_bytes():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/worksheets/sheet1.xml", "0" * 200_000)  # compresses well: a small zip bomb
+        fixed = (2024, 1, 1, 0, 0, 0)  # a fixed date: the corpus is rewritten byte for byte
+        z.writestr(zipfile.ZipInfo("[Content_Types].xml", fixed), "<Types/>")
+        z.writestr(zipfile.ZipInfo("xl/worksheets/sheet1.xml", fixed), "0" * 60_000_000, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
@@ -71,8 +72,8 @@ CASES = {
     "model_not_a_mapping": ({"model.yaml": "- a\n- b\n"}, "error", "expected a mapping with sections"),
     "model_missing_required": ({"model.yaml": MINI.replace("name: Book a repair, ", "")}, "error",
                                "name is required for every step"),
-    "model_workbook_is_csv": ({"model.xlsx": "id,name\nJ,x\n"}, "error", "workbook models are not read yet"),
-    "model_workbook_zip_bomb": ({"model.xlsx": xlsx_bytes()}, "error", "workbook models are not read yet"),
+    "model_workbook_is_csv": ({"model.xlsx": "id,name\nJ,x\n"}, "error", "is not an Excel workbook"),
+    "model_workbook_zip_bomb": ({"model.xlsx": xlsx_bytes()}, "error", "expands to 57 MiB when opened"),
     "study_unknown_key": ({"study.yaml": "title: x\ndiscount_rte: 0.1\n"}, "error", "unknown setting 'discount_rte'"),
     "study_rate_out_of_range": ({"study.yaml": "discount_rate: 5\n"}, "error", "discount_rate must be"),
     "study_malformed": ({"study.yaml": "title: [x\n"}, "error", "malformed YAML"),
@@ -94,7 +95,7 @@ CASES = {
     "events_bad_timestamps": ({"events.csv": "customer_id,timestamp,step\nc1,yesterday,S1\nc2,soon,S2\n"}, "error",
                               "no timestamp can be read"),
     "events_missing_columns": ({"events.csv": "customer_id,step\nc1,S1\n"}, "error", "no 'timestamp' column"),
-    "events_truncated_gzip": ({"events.xes.gz": gzip.compress(b"<log><trace><event>" * 2000)[:300]}, "error",
+    "events_truncated_gzip": ({"events.xes.gz": gzip.compress(b"<log><trace><event>" * 2000, mtime=0)[:300]}, "error",
                               "truncated"),
     "events_malformed_xml": ({"events.xes": b"<log><trace><event><string key='a' value='b'></event></log>"},
                              "error", "not well-formed"),

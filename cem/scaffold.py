@@ -1,0 +1,101 @@
+"""Start a new study: ``cem new DIR [--from EXAMPLE]``.
+
+Writes ``model.xlsx`` (a sheet per kind, dropdowns for the closed columns, an instructions sheet
+and example rows to overwrite), ``study.yaml`` with every setting explained, and
+``survey_template.csv``, one row per need, ready for a survey tool's export to be mapped onto.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+
+__all__ = ["new_study", "STARTER"]
+
+#: The starter model's tables: one example of everything, meant to be overwritten.
+STARTER = {
+    "model": {"name": "New journey model", "version": "0.1", "currency": "EUR"},
+    "jobs": [{"id": "J_main", "name": "Get the customer's main job done", "performer": "customer"},
+             {"id": "J_serve", "name": "Serve customers through their job", "performer": "company"}],
+    "steps": [
+        {"id": "S_aware", "job": "J_main", "position": 1, "stage": "awareness", "name": "Realise there is a need"},
+        {"id": "S_choose", "job": "J_main", "position": 2, "stage": "evaluate", "name": "Compare the options"},
+        {"id": "S_buy", "job": "J_main", "position": 3, "stage": "purchase", "name": "Buy"},
+        {"id": "S_use", "job": "J_main", "position": 4, "stage": "use", "name": "Use it to get the job done"},
+        {"id": "C_sell", "job": "J_serve", "position": 1, "stage": "purchase", "name": "Take the order"}],
+    "entities": [{"id": "customer", "name": "Customer household", "type": "customer"},
+                 {"id": "company", "name": "Our company", "type": "provider"}],
+    "actors": [{"id": "buyer", "name": "Buyer", "entity": "customer", "role": "job_executor"},
+               {"id": "seller", "name": "Sales advisor", "entity": "company", "role": "frontline"}],
+    "touchpoints": [{"id": "T_web", "name": "Website", "channel": "web", "step": ["S_aware", "S_choose"],
+                     "owner": "seller", "cost": 0.2}],
+    "needs": [{"id": "N_compare", "step": "S_choose", "actor": "buyer", "dimension": "functional",
+               "statement": "Minimize the time it takes to compare the options"}],
+    "resources": [{"id": "R_price", "name": "Price list", "type": "information", "step": "S_choose",
+                   "provided_by": "company"}],
+    "links": [{"relation": "performs", "from": "buyer", "to": "S_choose"},
+              {"relation": "supports", "from": "C_sell", "to": "S_buy"},
+              {"relation": "addresses", "from": "T_web", "to": "N_compare", "strength": 0.6}],
+}
+
+_STUDY_YAML = """\
+# Settings of this study. Every line is optional; delete what does not apply.
+title: {title}
+client: ""
+description: ""
+currency: {currency}
+discount_rate: 0.1     # yearly, for lifetime value
+horizon: 3             # years of lifetime value
+margin: 0.3            # share of revenue kept as margin
+# segment: segment     # a column of customers.csv or survey.csv to compare segments by
+# mappings:            # column names of your data files, when they differ from cem's
+#   survey: {{respondent_id: ResponseId}}
+"""
+
+
+def new_study(folder, example=None):
+    """Write a new study folder; refuse to touch one that already holds a model.
+
+    Parameters
+    ----------
+    folder : str or Path
+    example : str, optional
+        An example's name (``solar``, ``payroll``) or a study folder to start from.
+
+    Returns
+    -------
+    list of Path
+    """
+    from .io import MODEL_FILES, load_model
+    from .survey import MEASURES  # noqa: F401  (the template's columns are the long form's)
+    from .workbook import graph_to_tables, write_workbook
+
+    out = Path(folder)
+    for name in MODEL_FILES:
+        if (out / name).exists():
+            raise InputError.single(str(out / name), "exists already; cem new starts a study in a new folder")
+    if example:
+        source = Path(example)
+        if not source.exists():
+            source = Path(__file__).resolve().parent.parent / "data" / "examples" / example
+        if not source.exists():
+            raise InputError.single(example, "is neither an example (solar, payroll) nor a study folder")
+        tables = graph_to_tables(load_model(source))
+    else:
+        tables = STARTER
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_workbook(path=out / "model.xlsx", tables=tables)]
+    meta = tables.get("model", {})
+    study = out / "study.yaml"
+    if not study.exists():
+        study.write_text(_STUDY_YAML.format(title=meta.get("name", "New study"), currency=meta.get("currency", "EUR")),
+                         encoding="utf-8")
+        written.append(study)
+    template = out / "survey_template.csv"
+    lines = ["respondent_id,need_id,importance,satisfaction,statement"]
+    for need in tables.get("needs", []):
+        statement = str(need.get("statement", "")).replace('"', "'")
+        lines.append(f'R0001,{need["id"]},,,"{statement}"')
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written.append(template)
+    return written
