@@ -28,7 +28,7 @@ from .schema import ENTITY_TYPES
 
 __all__ = ["journey_map", "gap_chart", "opportunity_landscape", "opportunity_landscapes", "unmet_chart",
            "experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart",
-           "flow_map", "funnel_chart", "variants_chart",
+           "flow_map", "funnel_chart", "variants_chart", "needs_heatmap", "alignment_chart",
            "save_figure", "SEVERITY_COLORS"]
 
 SEVERITY_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#f1c40f"}
@@ -629,3 +629,84 @@ def variants_chart(variants, ax=None, top=10):
 def pd_notna(value):
     """True for a value that is neither None nor NaN."""
     return value is not None and value == value
+
+
+def needs_heatmap(G, opp=None, ax=None):
+    """Needs per step and actor: how many needs each actor has at each customer step, or, given
+    the survey's opportunity table, the largest opportunity there (the hot spots).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    opp : pandas.DataFrame, optional
+        From :func:`cem.needs.opportunity`.
+    """
+    plt = _plt()
+    import numpy as np
+
+    steps = journey_steps(G)
+    actors = [a for a in nodes_of(G, "actor") if any(G.has_edge(a, n, "has_need") for n in related(G, a, "has_need"))]
+    score = {}
+    if opp is not None:
+        for row in opp.dropna(subset=["step", "actor", "opportunity"]).itertuples():
+            key = (row.step, row.actor)
+            score[key] = max(score.get(key, 0), row.opportunity)
+    M = np.full((len(actors), len(steps)), np.nan)
+    for i, a in enumerate(actors):
+        for j, s in enumerate(steps):
+            n = len(needs_at(G, s, actor=a))
+            if opp is not None:
+                M[i, j] = score.get((s, a), np.nan)
+            elif n:
+                M[i, j] = n
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7, 1.0 * len(steps) + 3.5), 0.45 * max(len(actors), 3) + 2))
+    cmap = plt.get_cmap("Reds" if opp is not None else "Blues").with_extremes(bad="#f4f6f7")
+    im = ax.imshow(np.ma.masked_invalid(M), aspect="auto", cmap=cmap, vmin=0, vmax=20 if opp is not None else None)
+    for i in range(len(actors)):
+        for j in range(len(steps)):
+            if not np.isnan(M[i, j]):
+                ax.text(j, i, f"{M[i, j]:.0f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(steps)), ["\n".join(_wrap(G.nodes[s].get("name", s), 13, 3)) for s in steps],
+                  fontsize=6)
+    ax.set_yticks(range(len(actors)), [G.nodes[a].get("name", a) for a in actors], fontsize=7)
+    ax.figure.colorbar(im, ax=ax, label="largest opportunity" if opp is not None else "needs", shrink=0.8)
+    ax.set_title("Needs by step and actor" + (": where opportunity is highest" if opp is not None else ""),
+                 loc="left", fontsize=10)
+    return ax
+
+
+def alignment_chart(G, ax=None):
+    """Customer steps (top) against the company steps that support them (below), joined by lines.
+
+    Customer steps no company step supports, and company steps that support nothing, are drawn
+    in red: the misalignments the gaps table lists.
+    """
+    plt = _plt()
+    customer = journey_steps(G)
+    company = [s for j in company_jobs(G) for s in job_steps(G, j)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(8, 1.1 * max(len(customer), len(company))), 4.2))
+    xc = {s: i for i, s in enumerate(customer)}
+    span = max(len(customer) - 1, 1)
+    xk = {s: (i * span / max(len(company) - 1, 1) if len(company) > 1 else span / 2) for i, s in enumerate(company)}
+    for c in company:
+        for s in related(G, c, "supports"):
+            if s in xc:
+                ax.plot([xk[c], xc[s]], [0, 1], color="#5d6d7e", lw=0.9, alpha=0.7)
+    for s, x in xc.items():
+        alone = not related(G, s, "supports", "in")
+        ax.text(x, 1, "\n".join(_wrap(G.nodes[s].get("name", s), 13, 3)), ha="center", va="bottom", fontsize=6.5,
+                bbox=dict(boxstyle="round,pad=0.25", fc="#fdedec" if alone else "#ebf5fb",
+                          ec="#c0392b" if alone else "#2e86c1"))
+    for c, x in xk.items():
+        idle = not related(G, c, "supports")
+        ax.text(x, 0, "\n".join(_wrap(G.nodes[c].get("name", c), 13, 3)), ha="center", va="top", fontsize=6.5,
+                bbox=dict(boxstyle="round,pad=0.25", fc="#fdedec" if idle else "#fef9e7",
+                          ec="#c0392b" if idle else "#b7950b"))
+    ax.set_xlim(-0.8, span + 0.8)
+    ax.set_ylim(-0.9, 1.9)
+    ax.axis("off")
+    ax.text(-0.8, 1.75, "Customer's steps", fontsize=9, fontweight="bold")
+    ax.text(-0.8, -0.85, "Company's and partners' steps (red: supports nothing / supported by nothing)", fontsize=8)
+    return ax

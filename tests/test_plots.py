@@ -127,3 +127,30 @@ def test_journey_figures_draw(tmp_path):
     assert funnel_chart(funnel(events, G)).get_xlabel() == "customers reaching the step"
     assert variants_chart(variants(events), top=5).get_xlabel() == "share of cases (%)"
     plt.close("all")
+
+
+def test_needs_heatmap_and_alignment_chart_texts_do_not_overlap():
+    from cem.needs import opportunity
+    from cem.plots import alignment_chart, needs_heatmap
+    from cem.survey import load_survey
+    from cem import load_study
+
+    study = load_study(EXAMPLES / "solar")
+    G = study.graph
+    for ax, heat in ((needs_heatmap(G), True), (needs_heatmap(G, opportunity(load_survey(study), G)), True),
+                     (alignment_chart(G), False)):
+        fig = ax.figure
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        labels = [t for t in ax.get_xticklabels() if t.get_text()] if heat else [t for t in ax.texts
+                                                                                 if t.get_bbox_patch() is not None]
+        boxes = [t.get_window_extent(r) for t in labels]
+        assert len(boxes) >= 10
+        assert not [(a, b) for a, b in itertools.combinations(range(len(boxes)), 2) if boxes[a].overlaps(boxes[b])]
+        plt.close(fig)
+    # the alignment chart marks the misalignments of the gaps table in red
+    ax = alignment_chart(G)
+    red = [t.get_text().replace("\n", " ") for t in ax.texts if t.get_bbox_patch() is not None
+           and t.get_bbox_patch().get_edgecolor()[:3] == (0.7529411764705882, 0.2235294117647059, 0.16862745098039217)]
+    assert any("Cross-sell" in t for t in red) and any("Decide on the next" in t for t in red)
+    plt.close(ax.figure)
