@@ -31,6 +31,9 @@ __all__ = [
     "load_model",
     "load_study",
     "check_study",
+    "try_load_study",
+    "problems_table",
+    "problems_markdown",
     "read_yaml",
     "find_model_file",
     "write_graphml",
@@ -473,6 +476,47 @@ def check_study(path):
     if problems:
         raise InputError(problems, warnings)
     return study, warnings
+
+
+def try_load_study(path):
+    """Load and check a study without raising: ``(study, problems, warnings)``.
+
+    For workshops, where a half-filled workbook is normal: the notebook shows the problems as a
+    table instead of stopping. ``study`` is None when there are problems.
+
+    Examples
+    --------
+    >>> study, problems, warnings = try_load_study("no/such/folder")
+    >>> study is None, problems[0].message
+    (True, 'no such file or folder')
+    """
+    try:
+        study, warnings = check_study(path)
+        return study, [], warnings
+    except InputError as exc:
+        return None, exc.problems, exc.warnings
+
+
+def problems_table(problems):
+    """Problems as a DataFrame (file, where, what, severity) to show in a notebook."""
+    import pandas as pd
+
+    return pd.DataFrame([(Path(p.file).name, p.location, p.message, p.severity) for p in problems],
+                        columns=["file", "where", "what", "severity"])
+
+
+def problems_markdown(problems):
+    """Problems as a Markdown list, in full and HTML-escaped, for a workshop notebook.
+
+    Examples
+    --------
+    >>> print(problems_markdown([Problem("m.xlsx", "Steps!E3", "stage 'x' is not one of ...")]))
+    - **m.xlsx, Steps!E3**: stage 'x' is not one of ...
+    """
+    import html
+
+    return "\n".join(f"- **{html.escape(Path(p.file).name)}, {html.escape(p.location)}**: "
+                      f"{html.escape(p.message, quote=False)}" for p in problems)
 
 
 def _atomic_write_text(path, text):

@@ -86,3 +86,30 @@ def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
     assert metrics["dfg_edges"] == 55 and metrics["variants"] == 226
     assert 0.5 < metrics["designed_share"] < 0.9  # the real help desk does not follow the design
     assert {"flow_map.png", "funnel.png", "variants.png"} <= {p.name for p in (tmp_path / "run" / "figures").iterdir()}
+
+
+WORKSHOP = sorted((ROOT / "notebooks" / "workshop").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", WORKSHOP, ids=lambda p: p.name)
+def test_workshop_notebooks_draw_a_new_workbook_and_show_problems_of_a_broken_one(tmp_path, path):
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    ensure_kernel("cem")
+    study = tmp_path / "workshop"
+    subprocess.run([sys.executable, "-m", "cem.cli", "new", str(study)], check=True, capture_output=True)
+    out = pm.execute_notebook(str(path), str(tmp_path / "ok.ipynb"), kernel_name="cem", progress_bar=False,
+                              cwd=str(path.parent), parameters={"study_path": str(study), "output_dir": str(tmp_path / "o")})
+    outputs = [o for c in out["cells"] for o in c.get("outputs", [])]
+    assert "reads cleanly" in json.dumps(outputs) and "error" not in [o.get("output_type") for o in outputs]
+    assert any("image/png" in o.get("data", {}) for o in outputs) or path.name.startswith("4_")  # it draws
+    wb = load_workbook(study / "model.xlsx")
+    wb["Steps"]["E3"] = "instal"  # a typo, as in a workshop
+    wb.save(study / "model.xlsx")
+    out = pm.execute_notebook(str(path), str(tmp_path / "broken.ipynb"), kernel_name="cem", progress_bar=False,
+                              cwd=str(path.parent), parameters={"study_path": str(study), "output_dir": str(tmp_path / "o")})
+    text = json.dumps([o for c in out["cells"] for o in c.get("outputs", [])])
+    assert "thing(s) to fix in the workbook" in text and "Steps!E3" in text and "did you mean 'setup'" in text
