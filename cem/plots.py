@@ -28,7 +28,7 @@ from .schema import ENTITY_TYPES
 
 __all__ = ["journey_map", "gap_chart", "opportunity_landscape", "opportunity_landscapes", "unmet_chart",
            "experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart",
-           "flow_map", "funnel_chart", "variants_chart", "needs_heatmap", "alignment_chart",
+           "flow_map", "funnel_chart", "variants_chart", "needs_heatmap", "alignment_chart", "poster",
            "save_figure", "SEVERITY_COLORS"]
 
 SEVERITY_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#f1c40f"}
@@ -65,7 +65,7 @@ def _need_badge(G, needs):
     return f"{len(needs)} needs: " + " ".join(parts)
 
 
-def journey_map(G, gaps=None, ax=None, title=None):
+def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, font=None, wrap=None, legend=True):
     """Draw the journey map: steps by stage, lanes for company jobs, actors and channels.
 
     Parameters
@@ -80,6 +80,14 @@ def journey_map(G, gaps=None, ax=None, title=None):
         Where to draw; a new figure sized to the model when None.
     title : str, optional
         Defaults to the model's name.
+    steps : list of str, optional
+        Draw only these customer steps (a slice of the journey, for a poster's rows).
+    compact : bool
+        One lane per entity instead of per actor, and one touchpoint lane for all channels.
+    font, wrap : float, int, optional
+        Font size and characters per line (defaults 6.5 and 17); a poster sets them to fit its page.
+    legend : bool
+        Draw the legend below the map.
 
     Returns
     -------
@@ -95,6 +103,9 @@ def journey_map(G, gaps=None, ax=None, title=None):
     plt = _plt()
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
+    F = font or _FONT
+    W = wrap or _WRAP
+
     if gaps is None:
         gaps = find_gaps(G)
     sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -102,7 +113,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
     for row in gaps.itertuples():
         gap_at[row.node].append(row.severity)
 
-    steps = journey_steps(G)
+    steps = [s for s in journey_steps(G) if steps is None or s in steps]
     col = {s: i for i, s in enumerate(steps)}
     ncols = max(len(steps), 1)
 
@@ -110,7 +121,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
     lanes = []
     step_cells = {}
     for s in steps:
-        lines = _wrap(G.nodes[s].get("name", s), max_lines=4)
+        lines = _wrap(G.nodes[s].get("name", s), max_lines=4, width=W)
         step_cells[col[s]] = lines + [_need_badge(G, needs_at(G, s))]
     lanes.append(("Customer steps", "step", step_cells))
 
@@ -118,7 +129,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
         cells = defaultdict(list)
         for s in job_steps(G, job):
             anchor = anchor_step(G, s)
-            if anchor is None:
+            if anchor is None or anchor not in col:
                 continue
             cells[col[anchor]].append(s)
         if cells:
@@ -129,26 +140,39 @@ def journey_map(G, gaps=None, ax=None, title=None):
     for a in nodes_of(G, "actor"):
         actors_by_entity[G.nodes[a].get("entity")].append(a)
     entities = sorted(nodes_of(G, "entity"), key=lambda e: ENTITY_TYPES.index(G.nodes[e].get("type", "customer")))
+    if compact:  # one lane per entity: its actors together
+        actors_by_entity = {e: [actors_by_entity.get(e, [])] for e in entities}
     for e in entities:
         for a in actors_by_entity.get(e, []):
+            group = a if isinstance(a, list) else [a]
             cells = {}
-            for s in related(G, a, "performs"):
-                anchor = anchor_step(G, s)
-                if anchor is None:
-                    continue
-                own = s in col
-                n_needs = len(needs_at(G, anchor, actor=a)) if own else len(needs_at(G, s, actor=a))
-                prev = cells.get(col[anchor])
-                if prev is None or own:
-                    cells[col[anchor]] = (own, n_needs)
-            lanes.append((f"{G.nodes[e].get('name', e)} \u00b7 {G.nodes[a].get('name', a)}", "actor",
-                          {"cells": cells, "entity_type": G.nodes[e].get("type")}))
+            for member in group:
+                for s in related(G, member, "performs"):
+                    anchor = anchor_step(G, s)
+                    if anchor is None or anchor not in col:
+                        continue
+                    own = s in col
+                    n_needs = len(needs_at(G, anchor, actor=member)) if own else len(needs_at(G, s, actor=member))
+                    prev = cells.get(col[anchor])
+                    if prev is None or (own and not prev[0]):
+                        cells[col[anchor]] = (own, n_needs)
+                    elif own and prev[0]:
+                        cells[col[anchor]] = (True, prev[1] + n_needs)
+            who = (G.nodes[e].get("name", e) if len(group) != 1 or compact
+                   else f"{G.nodes[e].get('name', e)} \u00b7 {G.nodes[group[0]].get('name', group[0])}")
+            lanes.append((who, "actor", {"cells": cells, "entity_type": G.nodes[e].get("type")}))
 
     channels = defaultdict(lambda: defaultdict(list))
     for t in nodes_of(G, "touchpoint"):
         for s in touchpoints_at_all(G, t):
             if s in col:
                 channels[G.nodes[t].get("channel", "other")][col[s]].append(t)
+    if compact:  # all channels in one lane
+        merged = defaultdict(list)
+        for ch in sorted(channels):
+            for c, ts in channels[ch].items():
+                merged[c].extend(ts)
+        channels = {"all channels": merged} if merged else {}
     for ch in sorted(channels):
         lanes.append((f"Touchpoints \u00b7 {ch.replace('_', ' ')}", "touchpoint", dict(channels[ch])))
 
@@ -157,10 +181,10 @@ def journey_map(G, gaps=None, ax=None, title=None):
         if kind == "step":
             return max((len(v) for v in cells.values()), default=1) + 1.8
         if kind == "company":
-            return max((sum(len(_wrap(G.nodes[s].get("name", s), max_lines=3)) for s in v) + 0.4 * (len(v) - 1)
+            return max((sum(len(_wrap(G.nodes[s].get("name", s), max_lines=3, width=W)) for s in v) + 0.4 * (len(v) - 1)
                         for v in cells.values()), default=1) + 1.0
         if kind == "touchpoint":
-            return max((sum(len(_wrap(G.nodes[t].get("name", t), max_lines=3)) for t in v) + 0.4 * (len(v) - 1)
+            return max((sum(len(_wrap(G.nodes[t].get("name", t), max_lines=3, width=W)) for t in v) + 0.4 * (len(v) - 1)
                         for v in cells.values()), default=1) + 1.0
         return 2.0
 
@@ -184,7 +208,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
     for k, (a, b, stage) in enumerate(runs):
         ax.add_patch(Rectangle((a + 0.02, 0.2), b - a - 0.04, stage_h - 0.4, color=_STAGE_COLORS[k % 2], lw=0))
         ax.text((a + b) / 2, stage_h / 2, str(stage).replace("_", " ").upper(), ha="center", va="center",
-                fontsize=_FONT, fontweight="bold", color="#1b4f72")
+                fontsize=F, fontweight="bold", color="#1b4f72")
 
     def outline(node):
         sev = gap_at.get(node)
@@ -195,7 +219,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
     def gap_flag(x, y, node):
         color = outline(node)
         if color:
-            ax.text(x, y, f"! {len(gap_at[node])}", ha="right", va="top", fontsize=_FONT - 0.5,
+            ax.text(x, y, f"! {len(gap_at[node])}", ha="right", va="top", fontsize=F - 0.5,
                     color="white", fontweight="bold",
                     bbox=dict(boxstyle="round,pad=0.15", fc=color, ec="none"))
 
@@ -203,7 +227,7 @@ def journey_map(G, gaps=None, ax=None, title=None):
     for (label, kind, cells), h in zip(lanes, heights):
         ax.axhline(y, color="#dddddd", lw=0.5, xmin=0, xmax=1)
         ax.text(-_LABEL_COLS + 0.05, y + h / 2, "\n".join(_wrap(label, 26, 3)), ha="left", va="center",
-                fontsize=_FONT, color="#333333", fontweight="bold" if kind in ("step", "company") else "normal")
+                fontsize=F, color="#333333", fontweight="bold" if kind in ("step", "company") else "normal")
         if kind == "step":
             for c, lines in cells.items():
                 node = steps[c]
@@ -211,19 +235,19 @@ def journey_map(G, gaps=None, ax=None, title=None):
                 ax.add_patch(FancyBboxPatch((c + 0.06, y + 0.3), 0.88, h - 0.6, boxstyle="round,pad=0,rounding_size=0.05",
                                             fc="#fdfefe", ec=color or "#2e86c1", lw=1.6 if color else 0.8,
                                             mutation_aspect=1 / (_COL_IN / _LINE_IN)))
-                ax.text(c + 0.5, y + 1.2, "\n".join(lines[:-1]), ha="center", va="top", fontsize=_FONT,
+                ax.text(c + 0.5, y + 1.2, "\n".join(lines[:-1]), ha="center", va="top", fontsize=F,
                         linespacing=1.1)
-                ax.text(c + 0.5, y + h - 0.5, lines[-1], ha="center", va="bottom", fontsize=_FONT - 1,
+                ax.text(c + 0.5, y + h - 0.5, lines[-1], ha="center", va="bottom", fontsize=F - 1,
                         color="#555555", style="italic")
                 gap_flag(c + 0.93, y + 0.05, node)
         elif kind in ("company", "touchpoint"):
             for c, nodes in cells.items():
                 yy = y + 0.5
                 for node in nodes:
-                    lines = _wrap(G.nodes[node].get("name", node), max_lines=3)
+                    lines = _wrap(G.nodes[node].get("name", node), max_lines=3, width=W)
                     color = outline(node)
                     fc = "#fef9e7" if kind == "company" else "#f4ecf7"
-                    ax.text(c + 0.5, yy, "\n".join(lines), ha="center", va="top", fontsize=_FONT - 0.5,
+                    ax.text(c + 0.5, yy, "\n".join(lines), ha="center", va="top", fontsize=F - 0.5,
                             linespacing=1.05, bbox=dict(boxstyle="round,pad=0.25", fc=fc, ec=color or "#bbbbbb",
                                                         lw=1.4 if color else 0.5, ls="--" if color else "-"))
                     if color:
@@ -236,12 +260,13 @@ def journey_map(G, gaps=None, ax=None, title=None):
                 ax.plot([c + 0.5], [y + h / 2], marker="o", ms=11, mfc=fc, mec=_ENTITY_COLORS.get(etype, "#7f7f7f"),
                         mew=1.2)
                 if n_needs:
-                    ax.text(c + 0.5, y + h / 2, str(n_needs), ha="center", va="center", fontsize=_FONT - 0.5,
+                    ax.text(c + 0.5, y + h / 2, str(n_needs), ha="center", va="center", fontsize=F - 0.5,
                             color="white" if own else "#333333", fontweight="bold")
         y += h
     ax.axhline(y, color="#dddddd", lw=0.5)
 
-    ax.set_title(title or G.graph.get("name", "Journey map"), loc="left", fontsize=_FONT + 4, fontweight="bold")
+    ax.set_title(G.graph.get("name", "Journey map") if title is None else title, loc="left", fontsize=F + 4,
+                 fontweight="bold")
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", ls="", mfc=_ENTITY_COLORS["customer"], mec=_ENTITY_COLORS["customer"],
@@ -249,8 +274,9 @@ def journey_map(G, gaps=None, ax=None, title=None):
                Line2D([], [], marker="o", ls="", mfc="white", mec="#555555",
                       label="performs a company step supporting it")]
     handles += [Line2D([], [], marker="s", ls="", mfc=c, mec=c, label=f"{s} gap") for s, c in SEVERITY_COLORS.items()]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncol=5, fontsize=_FONT, frameon=False,
-              borderaxespad=0.2)
+    if legend:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncol=5, fontsize=F, frameon=False,
+                  borderaxespad=0.2)
     return ax
 
 
@@ -710,3 +736,60 @@ def alignment_chart(G, ax=None):
     ax.text(-0.8, 1.75, "Customer's steps", fontsize=9, fontweight="bold")
     ax.text(-0.8, -0.85, "Company's and partners' steps (red: supports nothing / supported by nothing)", fontsize=8)
     return ax
+
+
+#: A3 landscape, in inches.
+A3_LANDSCAPE = (16.54, 11.69)
+
+
+def poster(G, gaps=None, steps_per_row=12, title=None, size=A3_LANDSCAPE):
+    """The journey map as a poster: one page (A3 landscape by default), the journey in rows.
+
+    Steps are split into rows of at most ``steps_per_row``; each row is a compact journey map
+    (a lane per entity, one touchpoint lane). Font size and line width are chosen so the rows fill
+    the page without text running into text; a 30-step model prints at about 5-6 pt.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with :func:`save_figure` (PNG, SVG or PDF keep the page size).
+
+    Examples
+    --------
+    >>> import cem
+    >>> fig = cem.plots.poster(cem.load_model("data/examples/solar"))  # doctest: +SKIP
+    >>> cem.plots.save_figure(fig, "out", "poster", formats=("pdf",))  # doctest: +SKIP
+    """
+    plt = _plt()
+    from matplotlib.gridspec import GridSpec
+
+    if gaps is None:
+        gaps = find_gaps(G)
+    steps = journey_steps(G)
+    n_rows = max(1, -(-len(steps) // steps_per_row))
+    per_row = -(-len(steps) // n_rows)
+    chunks = [steps[i:i + per_row] for i in range(0, len(steps), per_row)]
+    width, height = size
+    col_in = (width - 0.5) / (per_row + _LABEL_COLS)
+    # Measure each row's height in text lines at the default font, then scale the font to the page.
+    scratch = plt.figure()
+    lines = []
+    for chunk in chunks:
+        ax = journey_map(G, gaps=gaps, ax=scratch.add_subplot(), steps=chunk, compact=True, legend=False)
+        lines.append(ax.get_ylim()[0])
+        scratch.clf()
+    plt.close(scratch)
+    usable = height - 1.2 - 0.35 * len(chunks)  # title, legend and gaps between rows
+    line_in = min(_LINE_IN, usable / sum(lines), col_in / _COL_IN * _LINE_IN)
+    font = _FONT * line_in / _LINE_IN
+    wrap = max(8, int(_WRAP * (col_in / _COL_IN) * (_FONT / font) * 0.92))
+    fig = plt.figure(figsize=size)
+    grid = GridSpec(len(chunks), 1, figure=fig, height_ratios=lines, left=0.01, right=0.99, top=0.93, bottom=0.07,
+                    hspace=0.35 / max(usable / len(chunks), 1))
+    for i, chunk in enumerate(chunks):
+        ax = fig.add_subplot(grid[i])
+        journey_map(G, gaps=gaps, ax=ax, steps=chunk, compact=True, font=font, wrap=wrap, title="",
+                    legend=i == len(chunks) - 1)
+        ax.set_xlim(-_LABEL_COLS, per_row)
+    fig.suptitle(title or G.graph.get("name", "Journey map"), x=0.01, ha="left", fontsize=14, fontweight="bold")
+    return fig

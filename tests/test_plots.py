@@ -154,3 +154,23 @@ def test_needs_heatmap_and_alignment_chart_texts_do_not_overlap():
            and t.get_bbox_patch().get_edgecolor()[:3] == (0.7529411764705882, 0.2235294117647059, 0.16862745098039217)]
     assert any("Cross-sell" in t for t in red) and any("Decide on the next" in t for t in red)
     plt.close(ax.figure)
+
+
+def test_a3_poster_of_a_30_step_model_has_no_overlapping_text(write_model, tmp_path):
+    from cem.plots import A3_LANDSCAPE, poster
+
+    G = load_model(write_model(big_model(32)))
+    fig = poster(G)
+    assert tuple(fig.get_size_inches()) == A3_LANDSCAPE
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(r)) for ax in fig.axes for t in ax.texts if t.get_text().strip()]
+    assert sum(t.startswith("Step number") for t, _ in boxes) == 32  # every step drawn once
+    overlaps = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2)
+                if ba.overlaps(bb) and not (a.startswith("! ") or b.startswith("! "))]
+    assert overlaps == []
+    fontsizes = {t.get_fontsize() for ax in fig.axes for t in ax.texts}
+    assert min(fontsizes) >= 4.5  # still readable when printed at A3
+    paths = save_figure(fig, tmp_path, "poster", formats=("pdf", "svg", "png"))
+    assert all(p.stat().st_size > 20_000 for p in paths)
+    plt.close(fig)
