@@ -22,7 +22,7 @@ import secrets
 
 import pandas as pd
 
-__all__ = ["pseudonym_key", "pseudonymise", "contactable", "spreadsheet_safe", "KEY_VARIABLE"]
+__all__ = ["pseudonym_key", "pseudonymise", "contactable", "spreadsheet_safe", "safe_cell", "KEY_VARIABLE"]
 
 KEY_VARIABLE = "CEM_PSEUDONYM_KEY"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -75,6 +75,17 @@ def contactable(customers, column="opt_in"):
     return customers[flag.isin(["yes", "y", "true", "1"])]
 
 
+def safe_cell(value):
+    """A cell value a spreadsheet shows as text: a quote before text that would start a formula.
+
+    Examples
+    --------
+    >>> safe_cell("=1+1"), safe_cell("ok"), safe_cell(-3)
+    ("'=1+1", 'ok', -3)
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def spreadsheet_safe(table):
     """A copy of a table whose text cells cannot run as spreadsheet formulas.
 
@@ -83,9 +94,7 @@ def spreadsheet_safe(table):
     >>> spreadsheet_safe(pd.DataFrame({"x": ["=HYPERLINK(1)", "ok", -1]}))["x"].tolist()
     ["'=HYPERLINK(1)", 'ok', -1]
     """
-    def cell(value):
-        return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
+    cell = safe_cell
     out = table.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

@@ -67,7 +67,6 @@ def new_study(folder, example=None):
     list of Path
     """
     from .io import MODEL_FILES, load_model
-    from .survey import MEASURES  # noqa: F401  (the template's columns are the long form's)
     from .workbook import graph_to_tables, write_workbook
 
     out = Path(folder)

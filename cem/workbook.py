@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import InputError
 from .graph import related
-from .schema import SECTION_OF, SECTIONS, SHORTHAND_LINKS
+from .schema import SECTIONS, SHORTHAND_LINKS
 
 __all__ = ["read_workbook", "write_workbook", "graph_to_tables", "write_model_yaml", "SHEETS",
            "MAX_WORKBOOK_BYTES"]
@@ -143,7 +143,7 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
     -------
     pathlib.Path
     """
-    from .privacy import spreadsheet_safe  # noqa: F401  (text cells are neutralised below)
+    from .privacy import safe_cell
     from .schema import LINK_ATTRIBUTES, RELATIONS
 
     tables = tables if tables is not None else graph_to_tables(G)
@@ -182,8 +182,7 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
                 value = row.get(name)
                 if isinstance(value, list):
                     value = ", ".join(map(str, value))
-                if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-                    value = "'" + value  # text, never a formula
+                value = safe_cell(value)  # text, never a formula
                 if value is not None:
                     ws.cell(r, c, value)
         for c, name in enumerate(columns, 1):
@@ -290,8 +289,8 @@ def read_workbook(path):
             for c, (name, value) in enumerate(zip(header, row), 1):
                 if name is None or value is None or (isinstance(value, str) and not value.strip()):
                     continue
-                if isinstance(value, str) and value.startswith("'"):
-                    value = value[1:]
+                if isinstance(value, str) and value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+                    value = value[1:]  # the quote write_workbook put before formula-like text
                 rec[name] = _split_ids(value) if name in ("step", "actor", "provided_by") else value
                 cells[(section, len(records), name)] = f"{ws.title}!{get_column_letter(c)}{r}"
             cells[(section, len(records))] = f"{ws.title}!A{r}"
