@@ -573,8 +573,8 @@ def read_csv(path, what="table"):
 
     Every cell is kept as a string (blank cells as ""), so validation sees exactly what the
     file holds: ``"4"``, ``"four"`` and ``""`` are different problems. UTF-8 (with or
-    without a byte-order mark) is read as is; a file that is not UTF-8 is read as Latin-1
-    with a warning.
+    without a byte-order mark) is read as is; UTF-16 with its mark, Latin-1, and files separated
+    by semicolons or tabs are read with a warning saying so (:func:`decode_text`).
 
     Parameters
     ----------
