@@ -51,8 +51,12 @@ def _cmd_report(args):
     missing = [p for p in args.studies if not Path(p).exists()]
     if missing:
         raise InputError.single(missing[0], "no such study folder or model file")
+    import os
+
+    jobs = args.jobs if args.jobs else min(os.cpu_count() or 1, len(args.studies))
     results = run_report(args.studies, args.out, notebooks_dir=args.notebooks, kernel_name=args.kernel,
-                         timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr))
+                         timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr, flush=True),
+                         jobs=jobs, resume=args.resume)
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; index: {Path(args.out) / 'index.html'}")
     return 1 if failed else 0
@@ -142,6 +146,8 @@ def build_parser():
     p.add_argument("--kernel", default="cem", help="Jupyter kernel name (default: cem, this environment's)")
     p.add_argument("--notebooks", default=None, metavar="DIR", help="folder of the notebook suite")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="longest a cell may run")
+    p.add_argument("--jobs", type=int, default=0, metavar="N", help="runs at once (default: the cores)")
+    p.add_argument("--resume", action="store_true", help="run only what is missing or failed in --out")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")

@@ -293,8 +293,32 @@ def _move_into_place(staging, final):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, echo=None):
-    """Run the suite on every study, one after the other, and write ``out/index.html``.
+def _finished(out, name):
+    """The result of a run already in ``out`` whose status is ok, or None."""
+    path = Path(out) / name / "run.json"
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("status") != "ok" or (Path(out) / f"{name}.failed").exists():
+        return None
+    return RunResult(**{k: v for k, v in data.items() if k in RunResult.__dataclass_fields__})
+
+
+def _clear_staging(out):
+    """Remove what an interrupted batch left half-made: the hidden staging folders of ``out``."""
+    out = Path(out)
+    if out.is_dir():
+        for p in out.iterdir():
+            if p.is_dir() and p.name.startswith("."):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, echo=None, jobs=1,
+               resume=False):
+    """Run the suite on every study and write ``out/index.html``.
 
     Parameters
     ----------
@@ -309,32 +333,85 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     timeout : float
         Seconds one cell may run.
     echo : callable, optional
-        Called with one line per finished run (progress).
+        Called with one line per finished run: progress, with the time left.
+    jobs : int
+        Runs executed at once, each in its own process (with its own kernels).
+    resume : bool
+        Skip runs whose report in ``out`` is complete and ok; run only what is missing or failed.
 
     Returns
     -------
     list of RunResult
+        In the order of ``studies``.
+
+    Notes
+    -----
+    Interrupting the batch (Ctrl-C) stops the runs under way; every finished run stays in place
+    and ``index.html`` lists them. Half-made runs are staged in hidden folders, cleared on the
+    next start.
     """
+    import concurrent.futures as cf
+    import multiprocessing
+
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
     missing = [n for n in SUITE if not (notebooks_dir / n).is_file()]
     if missing:
         raise CemError(f"the notebook suite is not in {notebooks_dir} (missing {', '.join(missing)}); "
                        "pass --notebooks DIR")
     ensure_kernel(kernel_name)
-    results, used = [], set()
-    for i, study in enumerate(studies, 1):
+    _clear_staging(out)
+    names, used = [], set()
+    for study in studies:
         name = safe_name(Path(study).resolve().name)
         base, k = name, 2
         while name in used:
             name, k = f"{base}-{k}", k + 1
         used.add(name)
-        res = run_study(study, out, notebooks_dir, kernel_name, timeout, run_name=name)
-        results.append(res)
+        names.append(name)
+    results = {}
+    todo = []
+    for study, name in zip(studies, names):
+        done = _finished(out, name) if resume else None
+        if done is not None:
+            results[name] = done
+            if echo:
+                echo(f"{name}: complete already, skipped (--resume)")
+        else:
+            todo.append((study, name))
+    t0 = time.time()
+
+    def report(res, count):
+        results[res.run] = res
         if echo:
-            echo(f"[{i}/{len(studies)}] {res.run}: {res.status} in {res.seconds:.1f} s"
-                 + ("".join(f"\n    {e}" for e in res.errors)))
-    write_index(out, results)
-    return results
+            left = (time.time() - t0) / count * (len(todo) - count)
+            echo(f"[{count}/{len(todo)}] {res.run}: {res.status} in {res.seconds:.1f} s"
+                 + (f", about {left:.0f} s left" if count < len(todo) else "")
+                 + "".join(f"\n    {e}" for e in res.errors))
+
+    try:
+        if jobs <= 1 or len(todo) <= 1:
+            for count, (study, name) in enumerate(todo, 1):
+                report(run_study(study, out, notebooks_dir, kernel_name, timeout, run_name=name), count)
+        else:
+            context = multiprocessing.get_context("spawn")  # fresh interpreters: nothing shared between runs
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = {pool.submit(run_study, study, out, notebooks_dir, kernel_name, timeout, name): name
+                           for study, name in todo}
+                try:
+                    for count, future in enumerate(cf.as_completed(futures), 1):
+                        try:
+                            res = future.result()
+                        except Exception as exc:  # a worker that died: the run failed, the batch goes on
+                            res = RunResult(run=futures[future], study="", status="failed",
+                                            errors=[f"the run's process ended: {type(exc).__name__}: {exc}"])
+                        report(res, count)
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        ordered = [results[n] for n in names if n in results]
+        write_index(out, ordered)
+    return ordered
 
 
 def _metric_cells(metrics):

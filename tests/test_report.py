@@ -176,3 +176,35 @@ def test_hostile_model_text_runs_no_script_in_a_real_browser(tmp_path):
         title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
         assert "PWNED" not in title  # neither payload ran
         assert "&lt;script&gt;document.title" in dom or "&lt;img src=x" in dom  # shown as text
+
+
+def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
+    """Two workers give the same reports as one; --resume runs only what is missing or failed."""
+    studies = []
+    for i, text in enumerate([MINI, MINI.replace("name: Mini", "name: Mini two"), "jobs: [\n"]):
+        folder = tmp_path / f"s{i}"
+        folder.mkdir()
+        (folder / "model.yaml").write_text(text)
+        studies.append(folder)
+    lines = []
+    out = tmp_path / "out"
+    (out / ".s0.leftover").mkdir(parents=True)  # what an interrupted batch leaves
+    results = run_report(studies, out, jobs=2, echo=lines.append)
+    assert [r.run for r in results] == ["s0", "s1", "s2"]  # the order asked for, not of completion
+    assert [r.status for r in results] == ["ok", "ok", "failed"]
+    assert not (out / ".s0.leftover").exists()
+    assert any("left" in l for l in lines[:-1])  # progress with the time left
+    serial = run_report(studies[:2], tmp_path / "serial", jobs=1)
+    for r in serial:
+        a = json.loads((out / r.run / "metrics.json").read_text())
+        b = json.loads((tmp_path / "serial" / r.run / "metrics.json").read_text())
+        assert a == b
+    # Fix the broken study; --resume runs it alone and keeps the two good reports as they are.
+    (studies[2] / "model.yaml").write_text(MINI)
+    before = (out / "s0" / "run.json").stat().st_mtime_ns
+    lines.clear()
+    results = run_report(studies, out, jobs=2, resume=True, echo=lines.append)
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    assert sum("skipped (--resume)" in l for l in lines) == 2 and any(l.startswith("[1/1] s2: ok") for l in lines)
+    assert (out / "s0" / "run.json").stat().st_mtime_ns == before
+    assert "3 run(s), 0 failed" in (out / "index.html").read_text()
