@@ -15,15 +15,18 @@ Examples
 """
 from . import (  # the modules, as networkx exposes its own: cem.plots.journey_map(G), ...
     clv,
+    browser,
     diff,
     gaps,
     graph,
     io,
     journeys,
+    kernels,
     needs,
     plots,
     privacy,
     report,
+    segments,
     schema,
     survey,
     synth,

@@ -46,19 +46,24 @@ def _cmd_validate(args):
 
 
 def _cmd_report(args):
+    import os
+
     from .report import run_report
 
     missing = [p for p in args.studies if not Path(p).exists()]
     if missing:
         raise InputError.single(missing[0], "no such study folder or model file")
-    import os
-
-    jobs = args.jobs if args.jobs else min(os.cpu_count() or 1, len(args.studies))
+    if args.scheduler and args.executor != "dask":
+        raise CemError("--scheduler is for --executor dask")
+    jobs = args.jobs if args.jobs else (os.cpu_count() or 1)
     results = run_report(args.studies, args.out, notebooks_dir=args.notebooks, kernel_name=args.kernel,
                          timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr, flush=True),
-                         jobs=jobs, resume=args.resume)
+                         jobs=jobs, resume=args.resume, by=args.by, executor=args.executor,
+                         scheduler=args.scheduler, pdf=args.pdf)
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; index: {Path(args.out) / 'index.html'}")
+    for r in failed:
+        print(f"failed: {r.run}: {r.errors[0] if r.errors else 'see its log'}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -145,9 +150,17 @@ def build_parser():
     p.add_argument("--out", required=True, metavar="DIR", help="report folder (index.html and one folder per run)")
     p.add_argument("--kernel", default="cem", help="Jupyter kernel name (default: cem, this environment's)")
     p.add_argument("--notebooks", default=None, metavar="DIR", help="folder of the notebook suite")
-    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="longest a cell may run")
+    p.add_argument("--by", default=None, metavar="COLUMN",
+                   help="one run per value of this column of the studies' customers.csv (or survey, events)")
+    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                   help="longest a cell may run; past it the run fails (default 600)")
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="runs at once (default: the cores)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local worker processes, or a Dask cluster (dask.distributed)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler, tcp://host:8786 (default: a local cluster of --jobs workers)")
     p.add_argument("--resume", action="store_true", help="run only what is missing or failed in --out")
+    p.add_argument("--pdf", action="store_true", help="also print every report to PDF (needs Chromium)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")

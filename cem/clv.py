@@ -699,19 +699,22 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
 
 
 def load_transactions(study):
-    """The transactions of a loaded study (see :func:`read_transactions`)."""
+    """The transactions of a loaded study (see :func:`read_transactions`); the segment's only."""
     from .errors import InputError
+    from .segments import select_segment
 
     if "transactions" not in study.files:
         raise InputError.single(str(study.path), "has no transactions.csv")
-    return read_transactions(study.files["transactions"])[0]
+    return select_segment(read_transactions(study.files["transactions"])[0], study)
 
 
 def customers_table(study):
-    """The study's ``customers.csv`` indexed by customer id, with ``churned`` as 0/1 when present."""
+    """The study's ``customers.csv`` (its segment's rows) by customer id, ``churned`` as 0/1 when present."""
     from .survey import read_customers
 
-    customers = read_customers(study.files["customers"])[0].set_index("customer_id")
+    from .segments import select_segment
+
+    customers = select_segment(read_customers(study.files["customers"])[0], study).set_index("customer_id")
     if "churned" in customers.columns:
         flag = customers["churned"].astype(str).str.strip().str.lower()
         customers["churned"] = flag.map({"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0})

@@ -120,6 +120,9 @@ class Study:
         Data files present: key of :data:`DATA_FILES` -> path.
     warnings : list of Problem
         Things worth knowing that did not stop the load.
+    segment : tuple of (str, str) or None
+        ``(column, value)`` when the study is looked at for one segment of customers only:
+        the data loaders keep the rows of those customers (see :mod:`cem.segments`).
     """
 
     path: Path
@@ -128,11 +131,13 @@ class Study:
     config: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    segment: tuple | None = None
 
     @property
     def title(self):
-        """The study's title: study.yaml's title, else the model's name."""
-        return self.config.get("title") or self.graph.graph.get("name") or self.name
+        """The study's title: study.yaml's title, else the model's name; and the segment, if any."""
+        title = self.config.get("title") or self.graph.graph.get("name") or self.name
+        return f"{title} ({self.segment[0]} = {self.segment[1]})" if self.segment else title
 
     def missing(self):
         """Keys of :data:`DATA_FILES` this study has no file for."""
@@ -390,13 +395,16 @@ def _check_study_config(data, file, locate):
     return clean, problems
 
 
-def load_study(path):
+def load_study(path, segment=None):
     """Load a study folder: its model (validated), its settings and which data files it has.
 
     Parameters
     ----------
     path : str or Path
         A study folder, or a model file (a study of the model alone).
+    segment : str or tuple, optional
+        ``"column=value"`` or ``(column, value)``: look at the customers of one segment only
+        (a column of customers.csv, or of the survey or events). None: every customer.
 
     Returns
     -------
@@ -438,12 +446,16 @@ def load_study(path):
                     break
     if "currency" in config:
         G.graph["currency"] = config["currency"]
+    from .segments import parse_segment
+
     return Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
-                 config=config, files=files, warnings=warnings)
+                 config=config, files=files, warnings=warnings, segment=parse_segment(segment))
 
 
-def check_study(path):
+def check_study(path, segment=None):
     """Load a study and check every data file in it that cem reads; raise once with all problems.
+
+    With ``segment`` (see :func:`load_study`), also check that the segment has customers.
 
     Returns
     -------
@@ -457,7 +469,7 @@ def check_study(path):
     """
     from . import clv as _clv, journeys as _journeys, survey as _survey
 
-    study = load_study(path)
+    study = load_study(path, segment)
     maps = study.config.get("mappings") or {}
     problems, warnings = [], list(study.warnings)
     readers = {
@@ -473,6 +485,17 @@ def check_study(path):
             except InputError as exc:
                 problems += exc.problems
                 warnings += exc.warnings
+    if study.segment and not problems:
+        from .segments import segment_values
+
+        column, value = study.segment
+        try:
+            values = segment_values(study, column)
+            if value not in values:
+                problems.append(Problem(str(study.path), column, f"no customer has {column} = '{value}'; its values "
+                                        f"are {', '.join(values[:12])}" + (" ..." if len(values) > 12 else "")))
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems, warnings)
     return study, warnings

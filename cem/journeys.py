@@ -28,6 +28,7 @@ from .errors import InputError, Problem
 from .io import line_list, read_csv
 from .xes import read_xes
 from .schema import suggest
+from .segments import select_segment
 
 __all__ = ["read_events", "load_events", "dfg", "variants", "funnel", "case_durations", "rework", "conformance",
            "dropoff_and_opportunity",
@@ -221,6 +222,7 @@ def load_events(study):
     -------
     pandas.DataFrame
         See :func:`read_events`; the columns of ``customers.csv`` added (segment, churned, ...);
+        the study's segment's customers only, if it has one;
         ``attrs["warnings"]`` holds the warnings as text lines.
     """
     from .survey import read_customers
@@ -235,6 +237,7 @@ def load_events(study):
         attrs = dict(events.attrs)
         events = events.merge(customers[["customer_id", *extra]], how="left", on="customer_id")
         events.attrs = attrs
+    events = select_segment(events, study)
     events.attrs["warnings"] = [str(w) for w in warnings]
     return events
 

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +43,9 @@ from .io import check_study
 
 __all__ = [
     "SUITE",
+    "Run",
     "RunResult",
+    "plan_runs",
     "run_report",
     "run_study",
     "notebook_to_html",
@@ -66,6 +69,9 @@ SUITE = {
 
 KERNEL_NAME = "cem"
 
+# Warm kernels of the worker processes of a batch, made by _worker_pool in workers only.
+_WORKER_POOLS = {}
+
 
 @dataclass
 class RunResult:
@@ -80,6 +86,8 @@ class RunResult:
     metrics: dict = field(default_factory=dict)
     seconds: float = 0.0
     folder: str = ""
+    segment: list | None = None  # [column, value] of a segment run
+    cell_seconds: float = 0.0  # of ``seconds``, the time spent inside the notebooks' cells
 
 
 def default_notebooks_dir():
@@ -190,23 +198,136 @@ def notebook_to_html(notebook_path, html_path):
     return Path(html_path)
 
 
-def _cell_error(nb_path):
-    """Describe the failing cell of an executed notebook: 'cell N: Error: message'."""
+def _strip_ansi(text):
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+def _cell_failure(nb_path, exc=None):
+    """Where an executed notebook failed: ``(summary line, details for the log)``.
+
+    The cell with an error output when there is one; otherwise (a kernel that died, a cell past
+    its timeout) the last cell that started, with the exception that stopped the run.
+    """
+    import nbformat
+
+    reason = f"{type(exc).__name__}: {_last_line(exc)}" if exc is not None else "failed"
+    # A timeout interrupts the kernel, which leaves a KeyboardInterrupt in the cell: name the timeout.
+    timed_out = isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__
+    if timed_out:
+        reason = f"{type(exc).__name__}: the cell ran past the time limit (--timeout)"
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except Exception:  # the notebook may not have been written at all
+        return reason, reason
+    started = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and not timed_out:
+                trace = _strip_ansi("\n".join(out.get("traceback", [])))
+                first = _first_code_line(cell.source)
+                return (f"cell {i} ({first}): {out.get('ename')}: {_strip_ansi(str(out.get('evalue')))}",
+                        f"cell {i}:\n{cell.source}\n\n{trace}")
+        if (cell.metadata.get("papermill") or {}).get("start_time"):
+            started = i
+    if started is None:
+        return reason, reason
+    cell = nb.cells[started]
+    return (f"cell {started} ({_first_code_line(cell.source)}): {reason}",
+            f"cell {started}:\n{cell.source}\n\n{reason}")
+
+
+def _first_code_line(source):
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    line = lines[0] if lines else ""
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _last_line(exc):
+    lines = [ln for ln in _strip_ansi(str(exc)).strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else type(exc).__name__
+
+
+def _cell_seconds(nb_path):
+    """Seconds spent inside the cells of an executed notebook (papermill's per-cell timings)."""
     import nbformat
 
     try:
         nb = nbformat.read(str(nb_path), as_version=4)
-    except Exception:  # the notebook may not have been written at all
-        return None
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                return f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
-    return None
+    except Exception:
+        return 0.0
+    return float(sum((c.metadata.get("papermill") or {}).get("duration") or 0 for c in nb.cells))
 
 
-def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, run_name=None):
-    """Execute the suite on one study; move the finished run into ``out/<run>``.
+@dataclass
+class Run:
+    """One run of the suite: a study, for all its customers or for one segment."""
+
+    name: str
+    study: str
+    segment: tuple | None = None
+
+
+def plan_runs(studies, by=None):
+    """The runs of a batch: one per study, or one per study and value of the column ``by``.
+
+    Returns
+    -------
+    runs : list of Run
+        Named after the study (and the segment value), as safe file names, unique.
+    failed : list of RunResult
+        Studies whose segments could not be listed (no such column, unreadable data): each is
+        a failed run of its own, so the batch goes on without it.
+    order : list of str
+        The names of both, in the order of ``studies``.
+    """
+    from .io import load_study
+    from .segments import segment_values
+
+    runs, failed, order, used = [], [], [], set()
+
+    def unique(name):
+        base, k = name, 2
+        while name in used:
+            name, k = f"{base}-{k}", k + 1
+        used.add(name)
+        return name
+
+    for study in studies:
+        base = safe_name(Path(study).resolve().name)
+        if not by:
+            runs.append(Run(unique(base), str(study)))
+            order.append(runs[-1].name)
+            continue
+        try:
+            values = segment_values(load_study(study), by)
+        except InputError as exc:
+            failed.append(RunResult(run=unique(base), study=str(study), status="failed",
+                                    errors=[str(p) for p in exc.problems], folder=""))
+            order.append(failed[-1].run)
+            continue
+        for value in values:
+            runs.append(Run(unique(safe_name(f"{base}__{value}")), str(study), (by, value)))
+            order.append(runs[-1].name)
+    return runs, failed, order
+
+
+def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, run_name=None,
+              segment=None, pool=None, pdf=False):
+    """Execute the suite on one study (or one segment of it); move the finished run into ``out/<run>``.
+
+    Parameters
+    ----------
+    study_path : str or Path
+    out : str or Path
+        The report folder.
+    segment : tuple of (str, str), optional
+        ``(column, value)``: the run covers that segment's customers only.
+    pool : cem.kernels.KernelPool, optional
+        Where the notebooks' kernels come from (started ahead); a kernel per notebook otherwise.
+    pdf : bool
+        Also print each HTML report to PDF with Chromium.
 
     Returns
     -------
@@ -218,14 +339,14 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
     study_path = Path(study_path)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
     run = safe_name(run_name or study_path.resolve().name)
-    result = RunResult(run=run, study=str(study_path))
+    result = RunResult(run=run, study=str(study_path), segment=list(segment) if segment else None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{run}.", dir=out))
-    log_lines = []
+    log_lines = [f"run {run}: study {study_path}" + (f", segment {segment[0]} = {segment[1]}" if segment else "")]
     try:
         try:
-            study, _ = check_study(study_path)
+            study, _ = check_study(study_path, segment)
             result.title = study.title
         except InputError as exc:
             result.status = "failed"
@@ -238,29 +359,8 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
                     wanted = " or ".join(", ".join(alt) for alt in alternatives)
                     log_lines.append(f"{nb_name}: skipped, the study has no {wanted} data")
                     continue
-                src = notebooks_dir / nb_name
-                dst = staging / nb_name
-                entry = {"notebook": nb_name, "html": nb_name.replace(".ipynb", ".html"), "status": "ok"}
-                s0 = time.time()
-                try:
-                    pm.execute_notebook(
-                        str(src), str(dst),
-                        parameters={"study_path": str(study_path.resolve()), "output_dir": str(staging.resolve())},
-                        kernel_name=kernel_name, cwd=str(notebooks_dir), progress_bar=False,
-                        execution_timeout=timeout, report_mode=False,
-                    )
-                except Exception as exc:  # any failure of one notebook fails the run, not the batch
-                    entry["status"] = "failed"
-                    detail = _cell_error(dst) or f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1:] or ''}"
-                    result.errors.append(f"{nb_name}: {detail}")
-                    log_lines.append(f"{nb_name}: failed\n{exc}")
-                entry["seconds"] = round(time.time() - s0, 2)
-                if dst.exists():
-                    notebook_to_html(dst, staging / entry["html"])
-                else:
-                    entry["html"] = None
-                result.notebooks.append(entry)
-                log_lines.append(f"{nb_name}: {entry['status']} in {entry['seconds']} s")
+                result.notebooks.append(_run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment,
+                                                      kernel_name, timeout, pool, pdf, result, log_lines))
             if any(e["status"] != "ok" for e in result.notebooks):
                 result.status = "failed"
         metrics_path = staging / "metrics.json"
@@ -271,6 +371,8 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
         result.errors.append(f"{type(exc).__name__}: {exc}")
         log_lines.append(traceback.format_exc())
     result.seconds = round(time.time() - t0, 2)
+    result.cell_seconds = round(sum(nb.get("cell_seconds", 0) for nb in result.notebooks), 2)
+    log_lines.append(f"{result.status} in {result.seconds} s, {result.cell_seconds} s of it inside cells")
     (staging / "log.txt").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
     final = out / run
     if result.status != "ok" and (final / "run.json").exists() and \
@@ -281,6 +383,47 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
                                       encoding="utf-8")
     _move_into_place(staging, final)
     return result
+
+
+def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kernel_name, timeout, pool, pdf,
+                  result, log_lines):
+    """Execute one notebook of a run into ``staging`` and convert it; the entry for run.json."""
+    dst = staging / nb_name
+    entry = {"notebook": nb_name, "html": nb_name.replace(".ipynb", ".html"), "status": "ok"}
+    parameters = {"study_path": str(study_path.resolve()), "output_dir": str(staging.resolve())}
+    if segment:
+        parameters["segment"] = list(segment)
+    s0 = time.time()
+    km = None
+    try:
+        km = pool.take() if pool is not None else None
+        pm.execute_notebook(str(notebooks_dir / nb_name), str(dst), parameters=parameters,
+                            kernel_name=kernel_name, cwd=str(notebooks_dir), progress_bar=False,
+                            execution_timeout=timeout, report_mode=False, **({"km": km} if km else {}))
+    except Exception as exc:  # any failure of one notebook fails the run, not the batch
+        entry["status"] = "failed"
+        summary, details = _cell_failure(dst, exc)
+        result.errors.append(f"{nb_name}: {summary}")
+        log_lines.append(f"{nb_name}: failed at {details}")
+    finally:
+        if km is not None:
+            pool.release(km)
+    entry["seconds"] = round(time.time() - s0, 2)
+    entry["cell_seconds"] = round(_cell_seconds(dst), 2)
+    if dst.exists():
+        notebook_to_html(dst, staging / entry["html"])
+        if pdf:
+            from .browser import print_pdf
+
+            try:
+                entry["pdf"] = print_pdf(staging / entry["html"], dst.with_suffix(".pdf")).name
+            except (CemError, OSError, subprocess.SubprocessError) as exc:
+                entry["status"] = "failed"
+                result.errors.append(f"{nb_name}: no PDF: {exc}")
+    else:
+        entry["html"] = None
+    log_lines.append(f"{nb_name}: {entry['status']} in {entry['seconds']} s ({entry['cell_seconds']} s in cells)")
+    return entry
 
 
 def _move_into_place(staging, final):
@@ -316,9 +459,41 @@ def _clear_staging(out):
                 shutil.rmtree(p, ignore_errors=True)
 
 
+def _worker_pool(kernel_name, cwd, spare):
+    """The kernel pool of this worker process (and thread), made on its first run.
+
+    Worker processes of a batch live for the whole batch; keeping their pool here lets the
+    next run find a warm kernel. Only worker code calls this, never an import.
+    """
+    import atexit
+    import threading
+
+    from .kernels import KernelPool
+
+    key = (os.getpid(), threading.get_ident(), kernel_name, str(cwd), spare)
+    pool = _WORKER_POOLS.get(key)
+    if pool is None:
+        pool = _WORKER_POOLS[key] = KernelPool(kernel_name, cwd, spare=spare)
+        atexit.register(pool.close)
+    return pool
+
+
+
+def _run_task(run, out, notebooks_dir, kernel_name, timeout, pdf, warm):
+    """What a worker does for one run (local process pool or Dask worker)."""
+    pool = _worker_pool(kernel_name, notebooks_dir, 1) if warm else None
+    return run_study(run.study, out, notebooks_dir, kernel_name, timeout, run_name=run.name,
+                     segment=run.segment, pool=pool, pdf=pdf)
+
+
+def _bar(done, total, width=24):
+    filled = int(width * done / max(total, 1))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
 def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, echo=None, jobs=1,
-               resume=False):
-    """Run the suite on every study and write ``out/index.html``.
+               resume=False, by=None, executor="local", scheduler=None, pdf=False, warm=True):
+    """Run the suite on every study (and segment) and write ``out/index.html``.
 
     Parameters
     ----------
@@ -331,18 +506,30 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     kernel_name : str
         Jupyter kernel papermill uses, checked by :func:`ensure_kernel`.
     timeout : float
-        Seconds one cell may run.
+        Seconds one cell may run; a cell past it fails its run.
     echo : callable, optional
-        Called with one line per finished run: progress, with the time left.
+        Called with a progress line (bar, runs done, time left) per finished run.
     jobs : int
-        Runs executed at once, each in its own process (with its own kernels).
+        Runs executed at once: worker processes (local) or Dask workers of the local cluster.
     resume : bool
         Skip runs whose report in ``out`` is complete and ok; run only what is missing or failed.
+    by : str, optional
+        A column of the studies' data (customers.csv, survey, events): one run per value.
+    executor : {"local", "dask"}
+        Local worker processes, or a Dask cluster (``dask.distributed``).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); with ``executor="dask"`` and
+        no address, a local cluster of ``jobs`` workers is started for the batch.
+    pdf : bool
+        Also write every report as a PDF (Chromium's print-to-PDF).
+    warm : bool
+        Start each worker's next kernel, imports done, while a notebook runs (one fresh kernel
+        per notebook either way).
 
     Returns
     -------
     list of RunResult
-        In the order of ``studies``.
+        In the order of ``studies`` (and segment values).
 
     Notes
     -----
@@ -350,79 +537,168 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     and ``index.html`` lists them. Half-made runs are staged in hidden folders, cleared on the
     next start.
     """
-    import concurrent.futures as cf
-    import multiprocessing
-
-    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     missing = [n for n in SUITE if not (notebooks_dir / n).is_file()]
     if missing:
         raise CemError(f"the notebook suite is not in {notebooks_dir} (missing {', '.join(missing)}); "
                        "pass --notebooks DIR")
+    if executor not in ("local", "dask"):
+        raise CemError(f"unknown executor '{executor}'; use local or dask")
+    if pdf:
+        from .browser import find_chromium
+
+        find_chromium()  # before any run: say at once that the browser is missing
     ensure_kernel(kernel_name)
     _clear_staging(out)
-    names, used = [], set()
-    for study in studies:
-        name = safe_name(Path(study).resolve().name)
-        base, k = name, 2
-        while name in used:
-            name, k = f"{base}-{k}", k + 1
-        used.add(name)
-        names.append(name)
-    results = {}
+    runs, unplanned, order = plan_runs(studies, by)
+    results = {r.run: r for r in unplanned}
     todo = []
-    for study, name in zip(studies, names):
-        done = _finished(out, name) if resume else None
+    for run in runs:
+        done = _finished(out, run.name) if resume else None
         if done is not None:
-            results[name] = done
+            results[run.name] = done
             if echo:
-                echo(f"{name}: complete already, skipped (--resume)")
+                echo(f"{run.name}: complete already, skipped (--resume)")
         else:
-            todo.append((study, name))
+            todo.append(run)
     t0 = time.time()
+    count = 0
 
-    def report(res, count):
+    def report(res):
+        nonlocal count
+        count += 1
         results[res.run] = res
         if echo:
             left = (time.time() - t0) / count * (len(todo) - count)
-            echo(f"[{count}/{len(todo)}] {res.run}: {res.status} in {res.seconds:.1f} s"
-                 + (f", about {left:.0f} s left" if count < len(todo) else "")
+            echo(f"{_bar(count, len(todo))} {count}/{len(todo)} {res.run}: {res.status} in {res.seconds:.1f} s"
+                 + (f", about {_duration(left)} left" if count < len(todo) else "")
                  + "".join(f"\n    {e}" for e in res.errors))
 
+    args = (out, notebooks_dir, kernel_name, timeout, pdf, warm)
     try:
-        if jobs <= 1 or len(todo) <= 1:
-            for count, (study, name) in enumerate(todo, 1):
-                report(run_study(study, out, notebooks_dir, kernel_name, timeout, run_name=name), count)
+        if executor == "dask":
+            _run_dask(todo, args, jobs, scheduler, report)
+        elif jobs <= 1 or len(todo) <= 1:
+            from .kernels import KernelPool
+
+            with KernelPool(kernel_name, notebooks_dir, spare=1 if warm else 0) as pool:
+                for run in todo:
+                    report(run_study(run.study, out, notebooks_dir, kernel_name, timeout, run_name=run.name,
+                                     segment=run.segment, pool=pool, pdf=pdf))
         else:
-            context = multiprocessing.get_context("spawn")  # fresh interpreters: nothing shared between runs
-            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                futures = {pool.submit(run_study, study, out, notebooks_dir, kernel_name, timeout, name): name
-                           for study, name in todo}
-                try:
-                    for count, future in enumerate(cf.as_completed(futures), 1):
-                        try:
-                            res = future.result()
-                        except Exception as exc:  # a worker that died: the run failed, the batch goes on
-                            res = RunResult(run=futures[future], study="", status="failed",
-                                            errors=[f"the run's process ended: {type(exc).__name__}: {exc}"])
-                        report(res, count)
-                except KeyboardInterrupt:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            _run_local(todo, args, jobs, report)
     finally:
-        ordered = [results[n] for n in names if n in results]
+        ordered = [results[n] for n in order if n in results]
         write_index(out, ordered)
     return ordered
 
 
+def _duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _lost(run, exc):
+    return RunResult(run=run.name, study=run.study, segment=list(run.segment) if run.segment else None,
+                     status="failed", errors=[f"the run's worker ended: {type(exc).__name__}: {_last_line(exc)}"])
+
+
+def _run_local(todo, args, jobs, report):
+    """Runs in ``jobs`` worker processes, spawned fresh: nothing shared between them but files."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_detach)
+    try:
+        futures = {pool.submit(_run_task, run, *args): run for run in todo}
+        for future in cf.as_completed(futures):
+            try:
+                res = future.result()
+            except Exception as exc:  # a worker that died: the run failed, the batch goes on
+                res = _lost(futures[future], exc)
+            report(res)
+    except KeyboardInterrupt:
+        # The workers do not see the terminal's Ctrl-C (_detach): stop them here, mid-run. Their
+        # half-made runs stay in hidden staging folders; their kernels exit with their parent.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _detach():
+    """Worker start: leave the terminal's process group, so Ctrl-C reaches only the batch's main process.
+
+    Otherwise a worker would see the interrupt in the middle of a notebook and could record a
+    run as failed, and move it into place, while the batch is being stopped.
+    """
+    if hasattr(os, "setsid"):
+        try:
+            os.setsid()
+        except OSError:  # already a session leader
+            pass
+
+
+def _run_dask(todo, args, jobs, scheduler, report):
+    """Runs as tasks of a Dask cluster: the one at ``scheduler``, or a local one for the batch."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - a dependency of cem
+        raise CemError("--executor dask needs the 'distributed' package") from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        # pure=False: the same run asked twice (a rerun) must run again, not come from a cache.
+        futures = {client.submit(_run_task, run, *args, pure=False, key=f"cem-run-{run.name}-{time.time_ns()}"): run
+                   for run in todo}
+        try:
+            for future in as_completed(list(futures)):
+                try:
+                    res = future.result()
+                except Exception as exc:  # a worker lost or the task refused: that run failed
+                    res = _lost(futures[future], exc)
+                report(res)
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
+            raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+#: Key figure columns of index.html, after the run, its status and its links.
+INDEX_COLUMNS = ("gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake")
+
+
 def _metric_cells(metrics):
-    jm = metrics.get("journey_model", {})
-    counts = jm.get("counts", {})
-    gaps = jm.get("gaps_by_severity", {})
+    """The key figures of a run for index.html, as texts (empty when the run has not the analysis)."""
+    jm = metrics.get("journey_model") or {}
+    gaps = jm.get("gaps_by_severity") or {}
     top = (metrics.get("needs") or {}).get("top_opportunity") or {}
+    sv = metrics.get("step_value") or {}
+    weak = sv.get("lowest_experience") or sv.get("largest_drop_off") or {}
+    lv = metrics.get("lifetime_value") or {}
+    stake = lv.get("top_step_at_stake") or {}
+    currency = lv.get("currency", "")
+    if "experience" in weak:
+        weak_text = f"{weak.get('name', weak.get('step', ''))} (experience {weak['experience']:.2f})"
+    elif weak:
+        weak_text = f"{weak.get('name', weak.get('step', ''))} (conversion {weak.get('conversion', 0):.0%})"
+    else:
+        weak_text = ""
     return [
-        str(counts.get("step", "")), str(counts.get("touchpoint", "")), str(counts.get("need", "")),
         f"{gaps.get('high', 0)} / {gaps.get('medium', 0)} / {gaps.get('low', 0)}" if jm else "",
         f"{top.get('opportunity', '')} {top.get('statement', '')}".strip() if top else "",
+        weak_text,
+        f"{lv['total_clv']:,.0f} {currency}".strip() if "total_clv" in lv else "",
+        f"{stake.get('name', stake.get('step', ''))}: {stake['at_stake']:,.0f} {currency}".strip() if stake else "",
     ]
 
 
@@ -435,11 +711,13 @@ def write_index(out, results):
     rows = []
     for r in results:
         links = " ".join(f'<a href="{e(r.folder)}/{e(nb["html"])}">{e(nb["notebook"].replace(".ipynb", ""))}</a>'
+                         + (f' <a class="pdf" href="{e(r.folder)}/{e(nb["pdf"])}">pdf</a>' if nb.get("pdf") else "")
                          for nb in r.notebooks if nb.get("html"))
         errors = "".join(f"<li>{e(x)}</li>" for x in r.errors)
-        extra = (f'<ul class="err">{errors}</ul><a href="{e(r.folder)}/log.txt">log</a>' if errors else "")
+        log = f' <a href="{e(r.folder)}/log.txt">log</a>' if r.folder else ""
+        extra = f'<ul class="err">{errors}</ul>{log}' if errors else ""
         values = _metric_cells(r.metrics)
-        cells = "".join(f"<td class='num'>{e(c)}</td>" for c in values[:-1]) + f"<td>{e(values[-1])}</td>"
+        cells = "".join(f"<td>{e(c)}</td>" for c in values)
         rows.append(f"<tr class='{e(r.status)}'><td><b>{e(r.title or r.run)}</b><br><small>{e(r.study)}</small></td>"
                     f"<td class='status'>{e(r.status)}</td><td>{links}{extra}</td>{cells}"
                     f"<td class='num'>{r.seconds:.1f}</td></tr>")
@@ -459,8 +737,8 @@ ul.err {{ color: #c0392b; margin: 4px 0; padding-left: 1.2em; font-size: 90%; }}
 </style></head><body>
 <h1>cem reports</h1>
 <p>{len(results)} run(s), {n_failed} failed. Generated {e(time.strftime('%Y-%m-%d %H:%M'))}.</p>
-<table><thead><tr><th>study</th><th>status</th><th>reports</th><th>steps</th><th>touchpoints</th>
-<th>needs</th><th>gaps high / medium / low</th><th>top opportunity</th><th>seconds</th></tr></thead>
+<table><thead><tr><th>run</th><th>status</th><th>reports</th>{"".join(f"<th>{e(c)}</th>" for c in INDEX_COLUMNS)}
+<th>seconds</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>

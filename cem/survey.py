@@ -34,6 +34,7 @@ import pandas as pd
 from .errors import InputError, Problem
 from .io import line_list, read_csv
 from .schema import suggest
+from .segments import select_segment
 
 __all__ = ["read_survey", "read_customers", "join_customers", "load_survey", "RATINGS", "MEASURES", "KANO_ANSWERS"]
 
@@ -276,7 +277,7 @@ def load_survey(study):
     -------
     pandas.DataFrame
         The long form (see :func:`read_survey`) with the columns of ``customers.csv`` added
-        (segment, region, ...). ``attrs["warnings"]`` holds the warnings as text lines.
+        (segment, region, ...); the study's segment's respondents only, if it has one. ``attrs["warnings"]`` holds the warnings as text lines.
 
     Raises
     ------
@@ -291,5 +292,6 @@ def load_survey(study):
         customers, more = read_customers(study.files["customers"])
         warnings += more
         survey = join_customers(survey, customers)
+    survey = select_segment(survey, study, "respondent_id")
     survey.attrs["warnings"] = [str(w) for w in warnings]
     return survey

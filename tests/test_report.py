@@ -12,7 +12,7 @@ import pytest
 from cem import load_model
 from cem.gaps import find_gaps, gap_metrics
 from cem.report import SUITE, run_report, run_study, safe_name
-from conftest import EXAMPLES, MINI
+from conftest import EXAMPLES, MINI, ROOT
 
 XSS = MINI.replace("name: Mini,", "name: \"<script>alert(1)</script>\",").replace(
     "name: Book a repair", "name: \"<img src=x onerror=alert(2)>\"").replace(
@@ -205,6 +205,165 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
     lines.clear()
     results = run_report(studies, out, jobs=2, resume=True, echo=lines.append)
     assert [r.status for r in results] == ["ok", "ok", "ok"]
-    assert sum("skipped (--resume)" in l for l in lines) == 2 and any(l.startswith("[1/1] s2: ok") for l in lines)
+    assert sum("skipped (--resume)" in l for l in lines) == 2 and any(" 1/1 s2: ok" in l for l in lines)
     assert (out / "s0" / "run.json").stat().st_mtime_ns == before
     assert "3 run(s), 0 failed" in (out / "index.html").read_text()
+
+
+# --- A batch that meets every kind of failure -------------------------------------------------
+
+KILLER = ("import os, pathlib\n"
+          "if pathlib.Path(study_path, 'KILL').exists():\n"
+          "    os.kill(os.getpid(), 9)  # the kernel dies, as under the out-of-memory killer")
+SLEEPER = ("import pathlib, time\n"
+           "if pathlib.Path(study_path, 'SLOW').exists():\n"
+           "    time.sleep(600)")
+
+
+def _suite(folder, **inserts):
+    """A copy of the suite with a cell put after the parameters of some notebooks; no CDNOW section."""
+    folder.mkdir()
+    for name in SUITE:
+        nb = nbformat.read(str(ROOT / "notebooks" / name), as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace('cdnow_path = "../data/external/cdnow/CDNOW_sample.txt"',
+                                                  'cdnow_path = ""')
+        if name[:2] in inserts:
+            at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+            nb.cells.insert(at, nbformat.v4.new_code_cell(inserts[name[:2]]))
+        nbformat.write(nb, str(folder / name))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A small study with every kind of data and two segments."""
+    from cem.synth import write_study_data
+
+    folder = tmp_path_factory.mktemp("studies") / "shop"
+    shutil.copytree(EXAMPLES / "solar", folder, ignore=shutil.ignore_patterns("*.csv", "*.json"))
+    write_study_data(folder, n=90, seed=5, customers=160, prospects=40, segment_names=("north", "south"),
+                     purchase_value=500)
+    return folder
+
+
+def _cli(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "cem.cli", "report", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def _metrics(out):
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(out.glob("*/metrics.json"))}
+
+
+def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_path):
+    """A broken study and a notebook that kills its kernel fail alone; --resume redoes only them;
+    the same batch on a Dask LocalCluster writes the same metrics.json files."""
+    suite = _suite(tmp_path / "suite", **{"05": KILLER})
+    broken = tmp_path / "broken"
+    shutil.copytree(shop, broken)
+    survey = (broken / "survey.csv").read_text().splitlines()
+    survey[3] = ",".join(survey[3].split(",")[:2] + ["eleven"] + survey[3].split(",")[3:])
+    (broken / "survey.csv").write_text("\n".join(survey) + "\n")
+    killer = tmp_path / "killer"
+    shutil.copytree(shop, killer)
+    (killer / "KILL").write_text("")
+    out = tmp_path / "out"
+    studies = [shop, broken, killer]
+
+    r = _cli(*studies, "--out", out, "--notebooks", suite, "--jobs", 2)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr
+    runs = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/run.json")}
+    assert runs["shop"]["status"] == "ok" and len(runs["shop"]["notebooks"]) == 5
+    assert runs["broken"]["status"] == "failed" and "survey.csv:4: importance must be a rating" in runs["broken"]["errors"][0]
+    dead = [e for e in runs["killer"]["errors"] if e.startswith("05_actual_vs_designed.ipynb")]
+    assert dead and "cell 3 (import os, pathlib)" in dead[0] and "DeadKernelError" in dead[0], runs["killer"]
+    assert [nb["status"] for nb in runs["killer"]["notebooks"]] == ["ok"] * 4 + ["failed"]  # others done
+    log = (out / "killer" / "log.txt").read_text()
+    assert "os.kill(os.getpid(), 9)" in log  # the cell, in the run's log
+    index = (out / "index.html").read_text()
+    assert "3 run(s), 2 failed" in index and 'href="killer/log.txt"' in index and "DeadKernelError" in index
+    assert "eleven" in index  # the bad value, named
+    assert "failed: broken:" in r.stderr and "failed: killer:" in r.stderr
+
+    # Repair both; --resume runs them and leaves the good run untouched.
+    shutil.copy(shop / "survey.csv", broken / "survey.csv")
+    (killer / "KILL").unlink()
+    before = (out / "shop" / "run.json").stat().st_mtime_ns
+    r = _cli(*studies, "--out", out, "--notebooks", suite, "--jobs", 2, "--resume")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "shop: complete already, skipped (--resume)" in r.stderr and " 2/2 " in r.stderr
+    assert (out / "shop" / "run.json").stat().st_mtime_ns == before
+    assert "3 run(s), 0 failed" in (out / "index.html").read_text()
+
+    dask_out = tmp_path / "dask"
+    r = _cli(*studies, "--out", dask_out, "--notebooks", suite, "--jobs", 2, "--executor", "dask")
+    assert r.returncode == 0, r.stderr[-2000:]
+    local = _metrics(out)
+    assert set(local) == {"shop", "broken", "killer"}
+    assert _metrics(dask_out) == local
+
+
+def test_by_makes_a_run_per_segment_of_those_customers(shop, tmp_path):
+    suite = _suite(tmp_path / "suite")
+    results = run_report([shop], tmp_path / "out", notebooks_dir=suite, by="segment", jobs=1)
+    assert [r.run for r in results] == ["shop__north", "shop__south"]
+    assert all(r.status == "ok" for r in results), [r.errors for r in results]
+    customers = {r.run: r.metrics["lifetime_value"]["customers"] for r in results}
+    import pandas as pd
+
+    table = pd.read_csv(shop / "customers.csv")
+    buyers = set(pd.read_csv(shop / "transactions.csv")["customer_id"])
+    for value in ("north", "south"):
+        assert customers[f"shop__{value}"] == len(set(table.loc[table["segment"] == value, "customer_id"]) & buyers)
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "(segment = north)" in index and "(segment = south)" in index
+    # A column the study does not have fails that study's batch entry, with a suggestion.
+    results = run_report([shop], tmp_path / "out2", notebooks_dir=suite, by="segmnet")
+    assert results[0].status == "failed" and "did you mean 'segment'" in results[0].errors[0]
+
+
+def test_a_cell_past_its_timeout_fails_its_run(tmp_path):
+    study = tmp_path / "slow"
+    study.mkdir()
+    (study / "model.yaml").write_text(MINI)
+    (study / "SLOW").write_text("")
+    suite = _suite(tmp_path / "suite", **{"01": SLEEPER})
+    res = run_study(study, tmp_path / "out", notebooks_dir=suite, timeout=3)
+    assert res.status == "failed"
+    assert "cell 3 (import pathlib, time)" in res.errors[0] and "past the time limit" in res.errors[0], res.errors
+
+
+def test_ctrl_c_keeps_every_finished_run(tmp_path):
+    import signal
+    import time
+
+    suite = _suite(tmp_path / "suite", **{"01": SLEEPER})
+    studies = []
+    for i in range(4):
+        folder = tmp_path / f"s{i}"
+        folder.mkdir()
+        (folder / "model.yaml").write_text(MINI)
+        if i >= 2:
+            (folder / "SLOW").write_text("")
+        studies.append(folder)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cem.cli", "report", *map(str, studies), "--out", str(out),
+                             "--notebooks", str(suite), "--jobs", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not all((out / f"s{i}" / "run.json").exists() for i in (0, 1)):
+        time.sleep(0.5)
+    time.sleep(2)  # the slow runs are under way
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err
+    for i in (0, 1):
+        assert json.loads((out / f"s{i}" / "run.json").read_text())["status"] == "ok"
+        assert (out / f"s{i}" / "01_journey_model.html").stat().st_size > 1000
+    assert not (out / "s2").exists() and not (out / "s3").exists()  # no half report that looks finished
+    index = (out / "index.html").read_text()
+    assert 'href="s0/01_journey_model.html"' in index and 'href="s1/01_journey_model.html"' in index

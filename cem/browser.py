@@ -1,0 +1,78 @@
+"""A headless Chromium, for printing reports to PDF and checking pages as a browser shows them.
+
+nbconvert's ``webpdf`` exporter downloads its own browser, which a machine without internet
+cannot do; the Debian ``chromium`` package prints just as well from the command line. The
+browser is found on the PATH (``chromium``, ``chromium-browser``, ``google-chrome``) or named by
+the environment variable ``CEM_CHROMIUM``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import CemError
+
+__all__ = ["find_chromium", "print_pdf", "screenshot"]
+
+_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium():
+    """The path of a Chromium-family browser.
+
+    Raises
+    ------
+    CemError
+        None is installed; the message says how to install one.
+    """
+    named = os.environ.get("CEM_CHROMIUM")
+    if named:
+        if shutil.which(named):
+            return shutil.which(named)
+        raise CemError(f"CEM_CHROMIUM names '{named}', which is not an executable")
+    for name in _NAMES:
+        if shutil.which(name):
+            return shutil.which(name)
+    raise CemError("--pdf needs a Chromium browser and none is installed: install it with "
+                   "'apt-get install chromium' (Debian/Ubuntu) or set CEM_CHROMIUM to its path")
+
+
+def _run(args, what, timeout):
+    with tempfile.TemporaryDirectory(prefix="cem-chromium-") as profile:
+        cmd = [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-extensions", "--hide-scrollbars",
+               f"--user-data-dir={profile}", *args]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise CemError(f"Chromium could not {what}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+
+
+def print_pdf(html_path, pdf_path, timeout=120):
+    """Print an HTML file to a paginated PDF (A4, the page's own print styles, no header/footer).
+
+    Returns
+    -------
+    pathlib.Path
+        ``pdf_path``.
+    """
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    _run(["--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+          f"--print-to-pdf={tmp.resolve()}", html_path.as_uri()], f"print {html_path.name}", timeout)
+    if not tmp.exists() or tmp.stat().st_size == 0:
+        raise CemError(f"Chromium wrote no PDF for {html_path.name}")
+    os.replace(tmp, pdf_path)
+    return pdf_path
+
+
+def screenshot(html_path, png_path, width=1280, height=900, timeout=120):
+    """Take a PNG screenshot of an HTML file as Chromium renders it."""
+    html_path, png_path = Path(html_path).resolve(), Path(png_path)
+    _run([f"--window-size={width},{height}", f"--screenshot={png_path.resolve()}", html_path.as_uri()],
+         f"render {html_path.name}", timeout)
+    if not png_path.exists():
+        raise CemError(f"Chromium wrote no screenshot of {html_path.name}")
+    return png_path
