@@ -468,18 +468,26 @@ def lifetime_value(purchase_model, spend_model, summary, horizon, margin=1.0, di
     return pd.Series(margin * spend * total, index=summary.index, name="clv")
 
 
-def retention_clv(margin, retention, discount_rate):
-    """Lifetime value when only retention is known: ``m r / (1 + d - r)``.
+def retention_clv(margin, retention, discount_rate, horizon=None):
+    """Lifetime value when only retention is known.
 
     Margin ``m`` per period, received at the end of each period the customer stays; retention
-    ``r`` per period; discount rate ``d`` per period.
+    ``r`` per period; discount rate ``d`` per period; ``q = r / (1 + d)``. Over ``H`` periods
+    the value is ``m q (1 - q^H) / (1 - q)``; with no horizon, ``m r / (1 + d - r)``.
 
     Examples
     --------
     >>> round(retention_clv(100, 0.8, 0.1), 2)
     266.67
+    >>> round(float(retention_clv(100, 0.8, 0.1, horizon=2)), 2)  # 100 (0.8/1.1 + 0.8**2/1.1**2)
+    125.62
     """
-    return margin * retention / (1 + discount_rate - retention)
+    if horizon is None:
+        return margin * retention / (1 + discount_rate - retention)
+    q = np.asarray(retention, dtype=float) / (1 + discount_rate)
+    # q = 1 only with no discounting and no churn: H periods of full margin.
+    factor = np.where(np.isclose(q, 1.0), horizon, q * (1 - q ** horizon) / np.where(np.isclose(q, 1.0), 1, 1 - q))
+    return margin * factor
 
 
 def read_cdnow(path):
@@ -589,12 +597,12 @@ def step_effects(experience, churned, min_rated=30):
                        fill=fill, n=int(len(common)), churn_rate=float(y.loc[common].mean()))
 
 
-def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
+def value_at_stake(effects, experience, margin, discount_rate, target=5.0, horizon=None):
     """Lifetime value at stake per step: what the customer base would be worth if the step's
     experience reached ``target`` for everyone below it, all else equal.
 
     Each customer's yearly retention is ``r = 1 - P(churn)`` from the fitted effects, their value
-    ``m r / (1 + d - r)``; the value at stake of a step is the sum over customers of the value with
+    :func:`retention_clv` (over ``horizon`` years, or without end); the value at stake of a step is the sum over customers of the value with
     the step's rating raised to ``target`` minus the value now. ``at_stake_low`` and
     ``at_stake_high`` use the ends of the step coefficient's 95 % interval.
 
@@ -609,6 +617,8 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
         Yearly.
     target : float
         Rating the step is raised to.
+    horizon : float, optional
+        Years valued, as for the lifetime value it is compared with; None: without end.
 
     Returns
     -------
@@ -622,7 +632,7 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
         m = margin.reindex(X.index).fillna(margin.mean()).to_numpy()
     else:
         m = margin
-    now = retention_clv(m, 1 - effects.churn_probability(X), discount_rate)
+    now = retention_clv(m, 1 - effects.churn_probability(X), discount_rate, horizon)
     rows = []
     for step in effects.coefs.index:
         raised = X.copy()
@@ -632,8 +642,8 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0):
         for coef in (effects.coefs[step], row["ci_low"], row["ci_high"]):
             b = effects.coefs.copy()
             b[step] = coef
-            base = retention_clv(m, 1 - effects.churn_probability(X, b), discount_rate)
-            better = retention_clv(m, 1 - effects.churn_probability(raised, b), discount_rate)
+            base = retention_clv(m, 1 - effects.churn_probability(X, b), discount_rate, horizon)
+            better = retention_clv(m, 1 - effects.churn_probability(raised, b), discount_rate, horizon)
             values.append(float(np.sum(better - base)))
         rows.append({"step": step, "below_target": int((X[step] < target).sum()), "value_now": float(np.sum(now)),
                      "value_at_target": float(np.sum(now)) + values[0], "at_stake": values[0],

@@ -160,3 +160,10 @@ def test_read_transactions_problems(tmp_path):
     assert lines == [f"{p}:4: customer_id is blank",
                      f"{p}:3: date cannot be read as a date ('yesterday'); write dates as YYYY-MM-DD",
                      f"{p}:4: amount must be a number ('x')"]
+
+
+def test_retention_clv_over_a_horizon_by_hand():
+    # Two years, 80 % retention, 10 % discount: 100 * (0.8 / 1.1 + 0.8**2 / 1.1**2).
+    assert retention_clv(100, 0.8, 0.1, horizon=2) == pytest.approx(125.6198, abs=1e-4)
+    assert retention_clv(100, 0.8, 0.1, horizon=500) == pytest.approx(retention_clv(100, 0.8, 0.1))
+    assert retention_clv(100, 1.0, 0.0, horizon=3) == pytest.approx(300)
