@@ -27,6 +27,7 @@ from . import (  # the modules, as networkx exposes its own: cem.plots.journey_m
     privacy,
     report,
     segments,
+    summary,
     schema,
     survey,
     synth,

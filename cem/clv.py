@@ -64,6 +64,8 @@ __all__ = [
     "read_transactions",
     "load_transactions",
     "customers_table",
+    "study_terms",
+    "study_value_at_stake",
 ]
 
 #: Larger (or infinite) amounts in transactions.csv are refused as implausible.
@@ -729,3 +731,51 @@ def customers_table(study):
         flag = customers["churned"].astype(str).str.strip().str.lower()
         customers["churned"] = flag.map({"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0})
     return customers
+
+
+def study_terms(study):
+    """The money terms of a study from study.yaml: margin, yearly discount rate, horizon in years, currency.
+
+    Defaults when a study says nothing: margin 0.3, discount rate 0.1, horizon 3 years.
+    """
+    G = study.graph
+    return {"margin": float(study.config.get("margin", 0.3)),
+            "discount_rate": float(study.config.get("discount_rate", 0.1)),
+            "horizon": float(study.config.get("horizon", 3)),
+            "currency": str(study.config.get("currency", G.graph.get("currency", "")))}
+
+
+def study_value_at_stake(study, target=5.0, transactions=None, events=None):
+    """Step effects on churn and the lifetime value at stake per step, for a loaded study.
+
+    Needs touchpoint events with ratings, ``customers.csv`` with a ``churned`` column and
+    transactions. A customer's yearly margin is their spend over the observed years times the
+    study's margin; values run over the study's horizon at its discount rate
+    (:func:`value_at_stake`).
+
+    Returns
+    -------
+    (StepEffects, pandas.DataFrame) or None
+        The effects and the value-at-stake table (with the step names), or None when the study
+        lacks one of the inputs.
+    """
+    if not {"events", "customers", "transactions"} <= set(study.files):
+        return None
+    customers = customers_table(study)
+    if "churned" not in customers.columns:
+        return None
+    from .journeys import load_events
+
+    events = load_events(study) if events is None else events
+    if "rating" not in events.columns:
+        return None
+    tx = load_transactions(study) if transactions is None else transactions
+    terms = study_terms(study)
+    experience = experience_matrix(events).reindex(customers.index).dropna(how="all")
+    effects = step_effects(experience, customers["churned"])
+    years = max((tx["date"].max() - tx["date"].min()).days / 365.25, 1 / 12)
+    yearly = tx.groupby("customer_id")["amount"].sum() / years * terms["margin"]
+    stake = value_at_stake(effects, experience, yearly, terms["discount_rate"], target=target,
+                           horizon=terms["horizon"])
+    stake.insert(1, "name", stake["step"].map(lambda s: study.graph.nodes[s].get("name", s)))
+    return effects, stake

@@ -29,7 +29,7 @@ from .schema import ENTITY_TYPES
 __all__ = ["journey_map", "gap_chart", "opportunity_landscape", "opportunity_landscapes", "unmet_chart",
            "experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart",
            "flow_map", "funnel_chart", "variants_chart", "needs_heatmap", "alignment_chart", "poster",
-           "save_figure", "SEVERITY_COLORS"]
+           "priority_chart", "save_figure", "SEVERITY_COLORS"]
 
 SEVERITY_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#f1c40f"}
 _ENTITY_COLORS = dict(zip(ENTITY_TYPES, ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]))
@@ -442,6 +442,36 @@ def unmet_chart(rollup, ax=None, label="name"):
     ax.set_yticks(list(y), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("unmet need: sum of max(I - S, 0) over the needs")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def priority_chart(table, ax=None):
+    """What to fix first: each step's priority as stacked bars of its parts, best at the top.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cem.summary.priorities`: ``stake_share`` and ``unmet_share`` make the
+        priority; when the study measured neither, the bar is the design-gap weight.
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * max(len(table), 3) + 1))
+    y = list(range(len(table)))
+    labels = [f"{r}. " + "\n".join(_wrap(n, 40, 2)) for r, n in zip(table["rank"], table["name"])]
+    stake = table["stake_share"].fillna(0) if "stake_share" in table else 0 * table["priority"]
+    unmet = table["unmet_share"].fillna(0) if "unmet_share" in table else 0 * table["priority"]
+    if (stake + unmet).sum() > 0:
+        ax.barh(y, stake, color="#1f4e79", label="share of lifetime value at stake")
+        ax.barh(y, unmet, left=stake, color="#e67e22", label="share of unmet need")
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    else:
+        ax.barh(y, table["priority"], color="#c0392b", label="share of weighted design gaps")
+        ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("priority")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

@@ -60,6 +60,7 @@ __all__ = [
 #: Notebooks of the suite, in order, with the study inputs each needs besides the model: a
 #: notebook runs when the study has all the inputs of at least one of its alternatives.
 SUITE = {
+    "00_summary.ipynb": [()],
     "01_journey_model.ipynb": [()],
     "02_needs_opportunities.ipynb": [("survey",)],
     "03_value_by_step.ipynb": [("survey",), ("events",)],
@@ -674,7 +675,7 @@ def _run_dask(todo, args, jobs, scheduler, report):
 
 
 #: Key figure columns of index.html, after the run, its status and its links.
-INDEX_COLUMNS = ("gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake")
+INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake")
 
 
 def _metric_cells(metrics):
@@ -687,6 +688,7 @@ def _metric_cells(metrics):
     lv = metrics.get("lifetime_value") or {}
     stake = lv.get("top_step_at_stake") or {}
     currency = lv.get("currency", "")
+    first = ((metrics.get("summary") or {}).get("fix_first") or [{}])[0]
     if "experience" in weak:
         weak_text = f"{weak.get('name', weak.get('step', ''))} (experience {weak['experience']:.2f})"
     elif weak:
@@ -694,6 +696,7 @@ def _metric_cells(metrics):
     else:
         weak_text = ""
     return [
+        first.get("name", ""),
         f"{gaps.get('high', 0)} / {gaps.get('medium', 0)} / {gaps.get('low', 0)}" if jm else "",
         f"{top.get('opportunity', '')} {top.get('statement', '')}".strip() if top else "",
         weak_text,

@@ -47,7 +47,7 @@ def test_each_study_gets_a_run_and_the_index_lists_them(batch):
     assert "3 run(s), 1 failed" in index
     assert 'href="solar/02_needs_opportunities.html"' in index  # the study has a survey
     assert [nb["notebook"] for nb in results["solar"].notebooks] == list(SUITE)
-    assert [nb["notebook"] for nb in results["xss"].notebooks] == ["01_journey_model.ipynb"]  # no survey
+    assert [nb["notebook"] for nb in results["xss"].notebooks] == ["00_summary.ipynb", "01_journey_model.ipynb"]
     log = (out / "xss" / "log.txt").read_text()
     assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in log
     assert "03_value_by_step.ipynb: skipped, the study has no survey or events data" in log
@@ -93,9 +93,8 @@ def test_a_failing_cell_is_reported_and_the_last_good_report_kept(tmp_path):
     assert good.status == "ok" and good.folder == "bikes"
 
     # A suite whose notebook raises in its third cell.
-    nbdir = tmp_path / "suite"
-    nbdir.mkdir()
-    nb = nbformat.read(str(EXAMPLES.parent.parent / "notebooks" / "01_journey_model.ipynb"), as_version=4)
+    nbdir = _suite(tmp_path / "suite")
+    nb = nbformat.read(str(nbdir / "01_journey_model.ipynb"), as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('boom')"))
     nbformat.write(nb, str(nbdir / "01_journey_model.ipynb"))
     bad = run_study(study, out, notebooks_dir=nbdir)
@@ -276,11 +275,11 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
     assert r.returncode == 1, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     runs = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/run.json")}
-    assert runs["shop"]["status"] == "ok" and len(runs["shop"]["notebooks"]) == 5
+    assert runs["shop"]["status"] == "ok" and len(runs["shop"]["notebooks"]) == len(SUITE)
     assert runs["broken"]["status"] == "failed" and "survey.csv:4: importance must be a rating" in runs["broken"]["errors"][0]
     dead = [e for e in runs["killer"]["errors"] if e.startswith("05_actual_vs_designed.ipynb")]
     assert dead and "cell 3 (import os, pathlib)" in dead[0] and "DeadKernelError" in dead[0], runs["killer"]
-    assert [nb["status"] for nb in runs["killer"]["notebooks"]] == ["ok"] * 4 + ["failed"]  # others done
+    assert [nb["status"] for nb in runs["killer"]["notebooks"]] == ["ok"] * 5 + ["failed"]  # others done
     log = (out / "killer" / "log.txt").read_text()
     assert "os.kill(os.getpid(), 9)" in log  # the cell, in the run's log
     index = (out / "index.html").read_text()

@@ -1,0 +1,218 @@
+"""The first page a client reads: what to fix first, with its evidence, from whatever the study has.
+
+Every customer step of the journey is a candidate. Its evidence comes from each analysis the
+study's inputs allow:
+
+* lifetime value at stake (events with ratings, customers with ``churned``, transactions:
+  :func:`cem.clv.study_value_at_stake`), the notebook 04 figure;
+* unmet need (a survey: :func:`cem.needs.unmet_by_step`), notebook 02;
+* drop-off (events: :func:`cem.journeys.funnel`), notebook 05;
+* gaps in the design (the model alone: :func:`cem.gaps.find_gaps`), notebook 01.
+
+The rank uses the measured evidence first. With ``stake_share`` a step's part of the total value
+at stake (counting only steps whose effect on churn is significant: the value at stake stays
+positive across the effect's 95 % interval) and ``unmet_share`` its part of the journey's unmet
+need, the priority is
+
+    priority = stake_share + unmet_share
+
+(either term is 0 when the study cannot measure it). Only when the study measures neither do the
+design gaps rank the steps: ``priority = (3 high + medium) / (3 all high + all medium)``, stated
+as such. Ties keep the journey's order.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .gaps import find_gaps
+from .graph import actors_at, journey_steps, touchpoints_at
+
+__all__ = ["priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
+
+#: Where the evidence of each kind is shown in detail.
+NOTEBOOKS = {"stake": "04_lifetime_value", "unmet": "02_needs_opportunities", "drop_off": "05_actual_vs_designed",
+             "gaps": "01_journey_model"}
+
+
+def missing_inputs(study):
+    """What the study lacks for each kind of evidence, as sentences a client can act on.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> s = SimpleNamespace(files={}, config={})
+    >>> missing_inputs(s)[0]
+    'No survey (survey.csv): the needs are not measured, so unmet need cannot rank the steps.'
+    """
+    out = []
+    files = set(study.files)
+    if "survey" not in files:
+        out.append("No survey (survey.csv): the needs are not measured, so unmet need cannot rank the steps.")
+    if "events" not in files:
+        out.append("No touchpoint events (events.csv): neither drop-off nor the experience of each step "
+                   "is observed.")
+    if "transactions" not in files:
+        out.append("No transactions (transactions.csv): no lifetime value, so no value at stake.")
+    if "customers" not in files:
+        out.append("No customers.csv: nobody is known to have left, so churn cannot be tied to steps.")
+    return out
+
+
+def priorities(study, top=5, target=5.0):
+    """The steps to fix first, with their evidence, best first.
+
+    Parameters
+    ----------
+    study : cem.io.Study
+    top : int
+        Rows returned (3 to 5 make a first page).
+    target : float
+        Rating a step is raised to for its value at stake.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, significant,
+        stake_share, unmet_share, top_need, drop_off, gaps, actors, touchpoints, evidence, notebooks``; ``attrs["basis"]``
+        says what ranked them, ``attrs["missing"]`` what could not be measured, and
+        ``attrs["currency"]`` the currency of the values.
+    """
+    from .clv import study_terms, study_value_at_stake
+
+    G = study.graph
+    steps = journey_steps(G)
+    table = pd.DataFrame({"step": steps, "name": [G.nodes[s].get("name", s) for s in steps],
+                          "stage": [G.nodes[s].get("stage") for s in steps]}).set_index("step")
+    missing = missing_inputs(study)
+    basis = []
+
+    stake = None
+    if {"events", "customers", "transactions"} <= set(study.files):
+        found = study_value_at_stake(study, target=target)
+        if found is None:
+            missing.append("customers.csv has no `churned` column (or the events no ratings): churn cannot be "
+                           "tied to steps, so there is no value at stake.")
+        else:
+            stake = found[1].set_index("step")
+    if stake is not None:
+        table["at_stake"] = stake["at_stake"].reindex(table.index)
+        table["at_stake_low"] = stake["at_stake_low"].reindex(table.index)
+        table["at_stake_high"] = stake["at_stake_high"].reindex(table.index)
+        # Only a step whose effect on churn is significant (the value at stake keeps its sign across
+        # the coefficient's 95 % interval) and positive counts towards the priority.
+        table["significant"] = (table["at_stake_low"] > 0) & (table["at_stake_high"] > 0) & (table["at_stake"] > 0)
+        counted = table["at_stake"].where(table["significant"], 0.0).fillna(0.0)
+        table["stake_share"] = counted / counted.sum() if counted.sum() > 0 else 0.0
+        basis.append("lifetime value at stake")
+    if "survey" in study.files:
+        from .needs import opportunity, unmet_by_step
+        from .survey import load_survey
+
+        opp = opportunity(load_survey(study), G)
+        unmet = unmet_by_step(opp, G).set_index("step")
+        statements = opp.drop_duplicates("need_id").set_index("need_id")["statement"]
+        table["unmet_share"] = unmet["unmet_share"].reindex(table.index).fillna(0.0)
+        table["top_need"] = unmet["top_need"].reindex(table.index).map(statements)
+        basis.append("unmet need")
+    if "events" in study.files:
+        from .journeys import funnel, load_events
+
+        flow = funnel(load_events(study), G).set_index("step")
+        table["drop_off"] = flow["drop_off"].reindex(table.index)
+
+    gaps = find_gaps(G)
+    gaps = gaps[gaps["step"].isin(table.index)]
+    weight = gaps["severity"].map({"high": 3, "medium": 1}).fillna(0)
+    table["gap_weight"] = weight.groupby(gaps["step"]).sum().reindex(table.index).fillna(0)
+    table["gaps"] = [_gap_text(gaps[gaps["step"] == s]) for s in table.index]
+    table["actors"] = [", ".join(G.nodes[a].get("name", a) for a in actors_at(G, s)) for s in table.index]
+    table["touchpoints"] = [", ".join(G.nodes[t].get("name", t) for t in touchpoints_at(G, s)) for s in table.index]
+
+    if basis:
+        table["priority"] = table.get("stake_share", 0.0) + table.get("unmet_share", 0.0)
+    else:
+        total = table["gap_weight"].sum()
+        table["priority"] = table["gap_weight"] / total if total else 0.0
+        basis.append("gaps in the design only (no measured data)")
+    table["position"] = range(len(table))
+    table = table.sort_values(["priority", "position"], ascending=[False, True])
+    table = table[table["priority"] > 0].head(top).reset_index()
+    table.insert(0, "rank", range(1, len(table) + 1))
+    table["evidence"] = [_evidence(row, study_terms(study)["currency"]) for _, row in table.iterrows()]
+    table["notebooks"] = [", ".join(NOTEBOOKS[k] for k in ("stake", "unmet", "drop_off", "gaps")
+                                    if _has(row, k)) for _, row in table.iterrows()]
+    columns = ["rank", "step", "name", "stage", "priority", "at_stake", "at_stake_low", "at_stake_high",
+               "significant", "stake_share", "unmet_share", "top_need", "drop_off", "gaps", "actors", "touchpoints", "evidence", "notebooks"]
+    table = table.reindex(columns=columns)
+    table.attrs.update(basis=" and ".join(basis), missing=missing, currency=study_terms(study)["currency"])
+    return table
+
+
+def _gap_text(rows):
+    order = {"high": 0, "medium": 1, "low": 2}
+    rows = rows.assign(o=rows["severity"].map(order)).sort_values("o", kind="stable")
+    return "; ".join(f"{r.severity}: {r.explanation.rstrip('.')}" for r in rows.head(3).itertuples())
+
+
+def _has(row, kind):
+    if kind == "stake":
+        return pd.notna(row.get("at_stake"))
+    if kind == "unmet":
+        return pd.notna(row.get("unmet_share")) and row.get("unmet_share", 0) > 0
+    if kind == "drop_off":
+        return pd.notna(row.get("drop_off"))
+    return bool(row.get("gaps"))
+
+
+def _evidence(row, currency):
+    parts = []
+    if _has(row, "stake"):
+        low, high = sorted([row["at_stake_low"], row["at_stake_high"], row["at_stake"]])[::2]
+        if row.get("significant"):
+            parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake ({low:,.0f} to "
+                         f"{high:,.0f} across the 95 % interval of the step's effect on churn)")
+        else:
+            parts.append(f"no lifetime value measurably at stake: the step's experience has no significant "
+                         f"effect on churn ({low:,.0f} to {high:,.0f} {currency})")
+    if _has(row, "unmet"):
+        need = f", most underserved need '{row['top_need']}'" if isinstance(row.get("top_need"), str) else ""
+        parts.append(f"{row['unmet_share']:.0%} of the journey's unmet need{need}")
+    if _has(row, "drop_off") and row["drop_off"] > 0:
+        parts.append(f"{row['drop_off']:.0%} of customers drop off here")
+    if row.get("gaps"):
+        parts.append(f"In the design, {row['gaps']}")
+    return ". ".join(p[0].upper() + p[1:] for p in parts)
+
+
+def explain_priorities(table, links=True):
+    """The priorities as Markdown for the client: one numbered item each, with its evidence and links.
+
+    Every text from the model or data is HTML-escaped.
+    """
+    e = html.escape
+    if table.empty:
+        return "Nothing stands out: no step carries measured value at stake, unmet need or a design gap."
+    lines = [f"Ranked by {e(table.attrs.get('basis', ''))}.", ""]
+    for row in table.itertuples():
+        who = f" Who is there: {e(row.actors)}." if row.actors else " Nobody is assigned to this step."
+        where = f" Touchpoints: {e(row.touchpoints)}." if row.touchpoints else " No touchpoint serves it."
+        see = ""
+        if links and row.notebooks:
+            see = " See " + ", ".join(f"[{n}]({n}.html)" for n in row.notebooks.split(", ")) + "."
+        lines.append(f"{row.rank}. **{e(str(row.name))}** ({e(str(row.stage))}). {e(row.evidence)}.{who}{where}{see}")
+    missing = table.attrs.get("missing") or []
+    if missing:
+        lines += ["", "**Not measured in this study:**", ""] + [f"- {e(m)}" for m in missing]
+    return "\n".join(lines)
+
+
+def summary_metrics(table):
+    """Key figures for ``metrics.json``: the ranked steps and what ranked them."""
+    return {"basis": table.attrs.get("basis", ""), "missing": list(table.attrs.get("missing") or []),
+            "fix_first": [{"rank": int(r["rank"]), "step": r["step"], "name": r["name"],
+                           "priority": round(float(r["priority"]), 4),
+                           "at_stake": None if pd.isna(r["at_stake"]) else round(float(r["at_stake"]), 2),
+                           "unmet_share": None if pd.isna(r["unmet_share"]) else round(float(r["unmet_share"]), 4)}
+                          for _, r in table.iterrows()]}

@@ -1,0 +1,53 @@
+"""What to fix first: the planted problems come out on top, the rule is the one stated."""
+import json
+
+import pytest
+
+from cem import load_study
+from cem.needs import opportunity, unmet_by_step
+from cem.summary import explain_priorities, missing_inputs, priorities, summary_metrics
+from cem.survey import load_survey
+from conftest import EXAMPLES, MINI
+
+
+@pytest.mark.parametrize("name", ["solar", "payroll"])
+def test_the_planted_step_is_the_first_thing_to_fix(name):
+    study = load_study(EXAMPLES / name)
+    truth = json.loads((EXAMPLES / name / "synth_truth.json").read_text())
+    plan = priorities(study, top=5)
+    assert plan.iloc[0]["step"] == truth["planted_step"]
+    assert plan.iloc[0]["significant"] and plan.iloc[0]["at_stake"] > 0
+    assert plan.attrs["basis"] == "lifetime value at stake and unmet need" and plan.attrs["missing"] == []
+    # The steps of the planted underserved needs follow among the first five.
+    G = study.graph
+    planted_steps = {s for n in truth["underserved"] for s, _, d in G.in_edges(n, data=True)
+                     if d["relation"] == "has_need" and G.nodes[s]["kind"] == "step"}
+    assert planted_steps and planted_steps <= set(plan["step"])
+
+
+def test_priority_is_share_at_stake_plus_share_of_unmet_need():
+    study = load_study(EXAMPLES / "solar")
+    plan = priorities(study, top=20)
+    assert plan["priority"].to_numpy() == pytest.approx((plan["stake_share"].fillna(0) + plan["unmet_share"]).to_numpy())
+    assert plan["priority"].is_monotonic_decreasing
+    # Only significant, positive values at stake count; the counted shares sum to one over the journey.
+    assert (plan.loc[~plan["significant"], "stake_share"] == 0).all()
+    unmet = unmet_by_step(opportunity(load_survey(study), study.graph), study.graph).set_index("step")
+    for row in plan.itertuples():
+        assert row.unmet_share == pytest.approx(unmet["unmet_share"].get(row.step, 0.0))
+
+
+def test_a_model_alone_is_ranked_by_its_gaps_and_says_what_is_missing(write_model):
+    study = load_study(write_model(MINI))
+    plan = priorities(study)
+    assert plan.attrs["basis"] == "gaps in the design only (no measured data)"
+    assert len(plan.attrs["missing"]) == 4 and plan.attrs["missing"] == missing_inputs(study)
+    text = explain_priorities(plan)
+    assert "Not measured in this study" in text and "No survey (survey.csv)" in text
+    assert summary_metrics(plan)["fix_first"][0]["rank"] == 1
+
+
+def test_model_text_is_escaped(write_model):
+    study = load_study(write_model(MINI.replace("name: Book a repair", "name: \"<img src=x onerror=alert(1)>\"")))
+    text = explain_priorities(priorities(study, top=10))
+    assert "<img" not in text and "&lt;img src=x" in text
