@@ -1,6 +1,9 @@
 """Run every benchmark in one go and write the results into benchmarks/results.json and README.md.
 
-Usage (from the project root, after `make bench` made the environments): python benchmarks/run.py
+Usage (from the project root, after `make bench` made the environments):
+python benchmarks/run.py [clv] [journeys] [batch]   (every section by default)
+
+Each section is measured in one run; results.json keeps the last run of each section.
 """
 import json
 import platform
@@ -112,8 +115,8 @@ def journey_table(rows, scale):
     return out
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
+def clv_benchmark():
+    """RFM summary and BG/NBD fit against lifetimes, on CDNOW and 5 million generated rows."""
     if not REF.exists():
         sys.exit("benchmarks/.venv-ref is missing: run `make bench`")
     gen = generated_transactions()
@@ -131,19 +134,92 @@ def main():
               "identical_summary_generated_by_date": same_summaries("generated_by_date"),
               "bgnbd_params_cem": {k: round(v, 4) for k, v in cem["fit_bgnbd_cdnow"]["params"].items()},
               "bgnbd_params_lifetimes": {k: round(v, 4) for k, v in ref["fit_bgnbd_cdnow"]["params"].items()}}
-    jrows, scale = journeys_benchmark() if PM4PY.exists() else ([], None)
-    result = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {platform.python_version()}",
-              "rows": rows, "checks": checks, "journeys": jrows, "scale_10m": scale}
-    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    return {"rows": rows, "checks": checks}
+
+
+def clv_text(res):
+    checks = res["checks"]
     table = ["| operation | cem (s) | lifetimes (s) | cem faster by |", "|---|---|---|---|"]
-    table += [f"| {r['operation']} | {r['cem_s']} | {r['lifetimes_s']} | {r['speedup']}x |" for r in rows]
-    text = "\n".join([MARK_BEGIN, f"Measured {result['date']} in one run of `make bench` ({result['machine']}, 2 cores).",
-                      "", *table, "",
-                      f"Per-customer summaries identical to lifetimes': CDNOW {checks['identical_summary_cdnow']}, "
-                      f"5 million rows {checks['identical_summary_generated']} "
-                      f"(date order {checks['identical_summary_generated_by_date']}). BG/NBD on CDNOW: cem "
-                      f"{checks['bgnbd_params_cem']}, lifetimes {checks['bgnbd_params_lifetimes']}.", "",
-                      *journey_table(jrows, scale), MARK_END])
+    table += [f"| {r['operation']} | {r['cem_s']} | {r['lifetimes_s']} | {r['speedup']}x |" for r in res["rows"]]
+    return [*table, "", f"Per-customer summaries identical to lifetimes': CDNOW {checks['identical_summary_cdnow']}, "
+            f"5 million rows {checks['identical_summary_generated']} "
+            f"(date order {checks['identical_summary_generated_by_date']}). BG/NBD on CDNOW: cem "
+            f"{checks['bgnbd_params_cem']}, lifetimes {checks['bgnbd_params_lifetimes']}."]
+
+
+def batch_text(b):
+    return [
+        "| 24 report runs (2 studies x 12 segments, " + f"{b['notebooks']} notebooks) | wall time (s) | per run: "
+        "in cells (s) | per run: overhead (s) |", "|---|---|---|---|",
+        f"| shell loop: `papermill` then `jupyter nbconvert --to html --no-input` per notebook | {b['loop_wall_s']} | "
+        f"{b['loop_cell_s_per_run']} | {b['loop_overhead_s_per_run']} |",
+        f"| `cem report --by branch --jobs 2` | {b['cem_wall_s']} | {b['cem_cell_s_per_run']} | "
+        f"{b['cem_overhead_s_per_run']} |", "",
+        f"cem is **{b['speedup']}x** faster (target 3x on 2 cores); {b['cem_ok']} of {b['runs']} runs ok; "
+        f"metrics.json identical between the two in every run: {not b['metrics_differ']}"
+        + (f" (differ: {', '.join(b['metrics_differ'])})" if b["metrics_differ"] else "") + ". Overhead per run is its "
+        "time minus the seconds inside the cells; cem's is measured inside each worker (the two workers run "
+        "side by side), the loop's is its wall time per run."]
+
+
+SECTIONS = ("clv", "journeys", "batch")
+
+
+def load_results(path):
+    """The last results of each section, from results.json."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    if "rows" in results:  # the first layout: one flat run of clv and journeys
+        results = {"clv": {"date": results["date"], "machine": results["machine"], "rows": results["rows"],
+                           "checks": results["checks"]},
+                   "journeys": {"date": results["date"], "machine": results["machine"], "rows": results["journeys"],
+                                "scale_10m": results["scale_10m"]}}
+    return results
+
+
+def main(argv):
+    """Run the sections named (all by default), merge them into results.json, rewrite README's tables."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = ROOT / "benchmarks" / "results.json"
+    if argv == ["render"]:  # only rewrite the README from results.json
+        return render(load_results(path))
+    wanted = argv or list(SECTIONS)
+    unknown = [w for w in wanted if w not in SECTIONS]
+    if unknown:
+        sys.exit(f"unknown benchmark section {unknown[0]}; use {', '.join(SECTIONS)}")
+    results = load_results(path)
+    stamp = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {platform.python_version()}"}
+    for name in wanted:
+        if name == "clv":
+            results["clv"] = {**stamp, **clv_benchmark()}
+        elif name == "journeys" and PM4PY.exists():
+            rows, scale = journeys_benchmark()
+            results["journeys"] = {**stamp, "rows": rows, "scale_10m": scale}
+        elif name == "batch":
+            from bench_batch import batch_benchmark
+
+            results["batch"] = {**stamp, **batch_benchmark(OUT / "batch")}
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    render(results)
+
+
+def render(results):
+    """Rewrite the tables between the README's bench markers from ``results``."""
+    parts = [MARK_BEGIN]
+    for name, title in (("clv", "Customer-base models against lifetimes"),
+                        ("journeys", "Event logs against pm4py"), ("batch", "Batch reports")):
+        res = results.get(name)
+        if not res:
+            continue
+        parts += [f"**{title}**, measured {res['date']} in one run of `make bench` ({res['machine']}, 2 cores).", ""]
+        if name == "clv":
+            parts += clv_text(res)
+        elif name == "journeys":
+            parts += journey_table(res["rows"], res["scale_10m"])
+        else:
+            parts += batch_text(res)
+        parts.append("")
+    parts.append(MARK_END)
+    text = "\n".join(parts)
     readme = (ROOT / "README.md").read_text()
     if MARK_BEGIN in readme:
         head, rest = readme.split(MARK_BEGIN, 1)
@@ -155,4 +231,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
