@@ -51,7 +51,7 @@ def _run(args, what, timeout):
 
 
 def print_pdf(html_path, pdf_path, timeout=120):
-    """Print an HTML file to a paginated PDF (A4, the page's own print styles, no header/footer).
+    """Print an HTML file to a paginated PDF (page size and margins from the page's print styles, no header/footer).
 
     Returns
     -------

@@ -297,8 +297,13 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
     assert (out / "shop" / "run.json").stat().st_mtime_ns == before
     assert "3 run(s), 0 failed" in (out / "index.html").read_text()
 
+    # The same batch on a Dask cluster, reached by its scheduler's address as a real cluster would be.
+    from distributed import LocalCluster
+
     dask_out = tmp_path / "dask"
-    r = _cli(*studies, "--out", dask_out, "--notebooks", suite, "--jobs", 2, "--executor", "dask")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        r = _cli(*studies, "--out", dask_out, "--notebooks", suite, "--executor", "dask",
+                 "--scheduler", cluster.scheduler_address)
     assert r.returncode == 0, r.stderr[-2000:]
     local = _metrics(out)
     assert set(local) == {"shop", "broken", "killer"}
