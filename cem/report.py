@@ -675,7 +675,7 @@ def _run_dask(todo, args, jobs, scheduler, report):
 
 
 #: Key figure columns of index.html, after the run, its status and its links.
-INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake")
+INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake (churn model)")
 
 
 def _metric_cells(metrics):

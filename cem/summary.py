@@ -74,7 +74,8 @@ def priorities(study, top=5, target=5.0):
     Returns
     -------
     pandas.DataFrame
-        ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, significant,
+        ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, base_value,
+        significant,
         stake_share, unmet_share, top_need, drop_off, gaps, actors, touchpoints, evidence, notebooks``; ``attrs["basis"]``
         says what ranked them, ``attrs["missing"]`` what could not be measured, and
         ``attrs["currency"]`` the currency of the values.
@@ -100,6 +101,7 @@ def priorities(study, top=5, target=5.0):
         table["at_stake"] = stake["at_stake"].reindex(table.index)
         table["at_stake_low"] = stake["at_stake_low"].reindex(table.index)
         table["at_stake_high"] = stake["at_stake_high"].reindex(table.index)
+        table["base_value"] = stake["value_now"].reindex(table.index)
         # Only a step whose effect on churn is significant (the value at stake keeps its sign across
         # the coefficient's 95 % interval) and positive counts towards the priority.
         table["significant"] = (table["at_stake_low"] > 0) & (table["at_stake_high"] > 0) & (table["at_stake"] > 0)
@@ -144,7 +146,7 @@ def priorities(study, top=5, target=5.0):
     table["notebooks"] = [", ".join(NOTEBOOKS[k] for k in ("stake", "unmet", "drop_off", "gaps")
                                     if _has(row, k)) for _, row in table.iterrows()]
     columns = ["rank", "step", "name", "stage", "priority", "at_stake", "at_stake_low", "at_stake_high",
-               "significant", "stake_share", "unmet_share", "top_need", "drop_off", "gaps", "actors", "touchpoints", "evidence", "notebooks"]
+               "base_value", "significant", "stake_share", "unmet_share", "top_need", "drop_off", "gaps", "actors", "touchpoints", "evidence", "notebooks"]
     table = table.reindex(columns=columns)
     table.attrs.update(basis=" and ".join(basis), missing=missing, currency=study_terms(study)["currency"])
     return table
@@ -172,7 +174,8 @@ def _evidence(row, currency):
         low, high = sorted([row["at_stake_low"], row["at_stake_high"], row["at_stake"]])[::2]
         if row.get("significant"):
             parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake ({low:,.0f} to "
-                         f"{high:,.0f} across the 95 % interval of the step's effect on churn)")
+                         f"{high:,.0f} across the 95 % interval of the step's effect on churn), on a customer "
+                         f"base the churn model values at {row['base_value']:,.0f} {currency}")
         else:
             parts.append(f"no lifetime value measurably at stake: the step's experience has no significant "
                          f"effect on churn ({low:,.0f} to {high:,.0f} {currency})")
