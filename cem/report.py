@@ -550,6 +550,7 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
 
         find_chromium()  # before any run: say at once that the browser is missing
     ensure_kernel(kernel_name)
+    client = _dask_client(jobs, scheduler) if executor == "dask" else None
     _clear_staging(out)
     runs, unplanned, order = plan_runs(studies, by)
     results = {r.run: r for r in unplanned}
@@ -577,8 +578,8 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
 
     args = (out, notebooks_dir, kernel_name, timeout, pdf, warm)
     try:
-        if executor == "dask":
-            _run_dask(todo, args, jobs, scheduler, report)
+        if client is not None:
+            _run_dask(todo, args, client, report)
         elif jobs <= 1 or len(todo) <= 1:
             from .kernels import KernelPool
 
@@ -589,6 +590,8 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
         else:
             _run_local(todo, args, jobs, report)
     finally:
+        if client is not None:
+            _close_dask(client)
         ordered = [results[n] for n in order if n in results]
         write_index(out, ordered)
     return ordered
@@ -641,41 +644,54 @@ def _detach():
             pass
 
 
-def _run_dask(todo, args, jobs, scheduler, report):
-    """Runs as tasks of a Dask cluster: the one at ``scheduler``, or a local one for the batch."""
+def _dask_client(jobs, scheduler):
+    """A client of the Dask cluster at ``scheduler``, or of a local cluster of ``jobs`` workers.
+
+    Made before anything is written, so an unreachable scheduler changes nothing in ``--out``.
+    """
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - a dependency of cem
         raise CemError("--executor dask needs the 'distributed' package") from exc
-    cluster = None
     if scheduler:
-        client = Client(scheduler, timeout="30s")
-    else:
-        cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        # pure=False: the same run asked twice (a rerun) must run again, not come from a cache.
-        futures = {client.submit(_run_task, run, *args, pure=False, key=f"cem-run-{run.name}-{time.time_ns()}"): run
-                   for run in todo}
         try:
-            for future in as_completed(list(futures)):
-                try:
-                    res = future.result()
-                except Exception as exc:  # a worker lost or the task refused: that run failed
-                    res = _lost(futures[future], exc)
-                report(res)
-        except KeyboardInterrupt:
-            client.cancel(list(futures))
-            raise
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+            return Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CemError(f"cannot reach the Dask scheduler at {scheduler}: {_last_line(exc)}") from None
+    cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    client.cem_cluster = cluster  # closed with the client
+    return client
+
+
+def _close_dask(client):
+    client.close()
+    if getattr(client, "cem_cluster", None) is not None:
+        client.cem_cluster.close()
+
+
+def _run_dask(todo, args, client, report):
+    """Runs as tasks of a Dask cluster."""
+    from distributed import as_completed
+
+    # pure=False: the same run asked twice (a rerun) must run again, not come from a cache.
+    futures = {client.submit(_run_task, run, *args, pure=False, key=f"cem-run-{run.name}-{time.time_ns()}"): run
+               for run in todo}
+    try:
+        for future in as_completed(list(futures)):
+            try:
+                res = future.result()
+            except Exception as exc:  # a worker lost or the task refused: that run failed
+                res = _lost(futures[future], exc)
+            report(res)
+    except KeyboardInterrupt:
+        client.cancel(list(futures))
+        raise
 
 
 #: Key figure columns of index.html, after the run, its status and its links.
-INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value", "value at stake (churn model)")
+INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value",
+                 "value at stake (churn model)")
 
 
 def _metric_cells(metrics):

@@ -371,3 +371,13 @@ def test_ctrl_c_keeps_every_finished_run(tmp_path):
     assert not (out / "s2").exists() and not (out / "s3").exists()  # no half report that looks finished
     index = (out / "index.html").read_text()
     assert 'href="s0/01_journey_model.html"' in index and 'href="s1/01_journey_model.html"' in index
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    study = tmp_path / "s"
+    study.mkdir()
+    (study / "model.yaml").write_text(MINI)
+    r = _cli(study, "--out", tmp_path / "out", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in r.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
