@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import shutil
 import tempfile
 import time
@@ -104,7 +105,11 @@ class KernelPool:
                     if left <= 0:
                         raise TimeoutError(f"kernel '{self.kernel_name}' did not start within "
                                            f"{self.startup_timeout:.0f} s")
-                    reply = kc.get_shell_msg(timeout=left)
+                    try:
+                        reply = kc.get_shell_msg(timeout=left)
+                    except queue.Empty:
+                        raise TimeoutError(f"kernel '{self.kernel_name}' did not start within "
+                                           f"{self.startup_timeout:.0f} s") from None
                     # A failed import is not an error here: the notebook shows it in its own cell.
                     if reply["parent_header"].get("msg_id") == msg_id:
                         break

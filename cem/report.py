@@ -580,15 +580,11 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     try:
         if client is not None:
             _run_dask(todo, args, client, report)
-        elif jobs <= 1 or len(todo) <= 1:
-            from .kernels import KernelPool
-
-            with KernelPool(kernel_name, notebooks_dir, spare=1 if warm else 0) as pool:
-                for run in todo:
-                    report(run_study(run.study, out, notebooks_dir, kernel_name, timeout, run_name=run.name,
-                                     segment=run.segment, pool=pool, pdf=pdf))
-        else:
-            _run_local(todo, args, jobs, report)
+        elif todo:
+            # Worker processes even for one run at a time: the main process must be the one that
+            # sees Ctrl-C (in a notebook's process, nbclient turns it into a dead kernel and the
+            # batch would carry on).
+            _run_local(todo, args, max(1, min(jobs, len(todo))), report)
     finally:
         if client is not None:
             _close_dask(client)

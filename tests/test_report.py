@@ -340,7 +340,8 @@ def test_a_cell_past_its_timeout_fails_its_run(tmp_path):
     assert "cell 3 (import pathlib, time)" in res.errors[0] and "past the time limit" in res.errors[0], res.errors
 
 
-def test_ctrl_c_keeps_every_finished_run(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_keeps_every_finished_run(tmp_path, jobs):
     import signal
     import time
 
@@ -355,7 +356,7 @@ def test_ctrl_c_keeps_every_finished_run(tmp_path):
         studies.append(folder)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "cem.cli", "report", *map(str, studies), "--out", str(out),
-                             "--notebooks", str(suite), "--jobs", "2"], stdout=subprocess.PIPE,
+                             "--notebooks", str(suite), "--jobs", jobs], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 240
     while time.time() < deadline and not all((out / f"s{i}" / "run.json").exists() for i in (0, 1)):
