@@ -453,7 +453,8 @@ def priority_chart(table, ax=None):
     ----------
     table : pandas.DataFrame
         From :func:`cem.summary.priorities`: ``stake_share`` and ``unmet_share`` make the
-        priority; when the study measured neither, the bar is the design-gap weight.
+        priority; when the study measured neither, the bar is the step's share of the rework
+        or of the design-gap weight, as ``table.attrs["basis"]`` says.
     """
     plt = _plt()
     if ax is None:
@@ -467,7 +468,9 @@ def priority_chart(table, ax=None):
         ax.barh(y, unmet, left=stake, color="#e67e22", label="share of unmet need")
         ax.legend(loc="lower right", fontsize=7, frameon=False)
     else:
-        ax.barh(y, table["priority"], color="#c0392b", label="share of weighted design gaps")
+        basis = table.attrs.get("basis", "")
+        label = "share of the rework in the event log" if basis.startswith("rework") else "share of weighted design gaps"
+        ax.barh(y, table["priority"], color="#c0392b", label=label)
         ax.legend(loc="lower right", fontsize=7, frameon=False)
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()

@@ -6,7 +6,7 @@ study's inputs allow:
 * lifetime value at stake (events with ratings, customers with ``churned``, transactions:
   :func:`cem.clv.study_value_at_stake`), the notebook 04 figure;
 * unmet need (a survey: :func:`cem.needs.unmet_by_step`), notebook 02;
-* drop-off (events: :func:`cem.journeys.funnel`), notebook 05;
+* drop-off and rework (events: :func:`cem.journeys.funnel`, :func:`cem.journeys.rework`), notebook 05;
 * gaps in the design (the model alone: :func:`cem.gaps.find_gaps`), notebook 01.
 
 The rank uses the measured evidence first. With ``stake_share`` a step's part of the total value
@@ -16,9 +16,11 @@ need, the priority is
 
     priority = stake_share + unmet_share
 
-(either term is 0 when the study cannot measure it). Only when the study measures neither do the
-design gaps rank the steps: ``priority = (3 high + medium) / (3 all high + all medium)``, stated
-as such. Ties keep the journey's order.
+(either term is 0 when the study cannot measure it). When it measures neither but has an event
+log, the measured friction ranks the steps: ``priority = rework_share``, the step's part of the
+summed rework shares (cases that go through the step more than once). With no measured data at
+all the design gaps do: ``priority = (3 high + medium) / (3 all high + all medium)``. The page
+says which rule ranked. Ties keep the journey's order.
 """
 from __future__ import annotations
 
@@ -76,7 +78,7 @@ def priorities(study, top=5, target=5.0):
     pandas.DataFrame
         ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, base_value,
         significant,
-        stake_share, unmet_share, top_need, drop_off, gaps, actors, touchpoints, evidence, notebooks``; ``attrs["basis"]``
+        stake_share, unmet_share, top_need, drop_off, rework, gaps, actors, touchpoints, evidence, notebooks``; ``attrs["basis"]``
         says what ranked them, ``attrs["missing"]`` what could not be measured, and
         ``attrs["currency"]`` the currency of the values.
     """
@@ -119,10 +121,13 @@ def priorities(study, top=5, target=5.0):
         table["top_need"] = unmet["top_need"].reindex(table.index).map(statements)
         basis.append("unmet need")
     if "events" in study.files:
-        from .journeys import funnel, load_events
+        from .journeys import funnel, load_events, rework
 
-        flow = funnel(load_events(study), G).set_index("step")
+        events = load_events(study)
+        flow = funnel(events, G).set_index("step")
         table["drop_off"] = flow["drop_off"].reindex(table.index)
+        again = rework(events, activity="step").set_index("activity")["share"]
+        table["rework"] = again.reindex(table.index).fillna(0.0)
 
     gaps = find_gaps(G)
     gaps = gaps[gaps["step"].isin(table.index)]
@@ -134,6 +139,9 @@ def priorities(study, top=5, target=5.0):
 
     if basis:
         table["priority"] = table.get("stake_share", 0.0) + table.get("unmet_share", 0.0)
+    elif "rework" in table and table["rework"].sum() > 0:
+        table["priority"] = table["rework"] / table["rework"].sum()
+        basis.append("rework in the event log (the study measures neither value at stake nor unmet need)")
     else:
         total = table["gap_weight"].sum()
         table["priority"] = table["gap_weight"] / total if total else 0.0
@@ -146,7 +154,8 @@ def priorities(study, top=5, target=5.0):
     table["notebooks"] = [", ".join(NOTEBOOKS[k] for k in ("stake", "unmet", "drop_off", "gaps")
                                     if _has(row, k)) for _, row in table.iterrows()]
     columns = ["rank", "step", "name", "stage", "priority", "at_stake", "at_stake_low", "at_stake_high",
-               "base_value", "significant", "stake_share", "unmet_share", "top_need", "drop_off", "gaps", "actors", "touchpoints", "evidence", "notebooks"]
+               "base_value", "significant", "stake_share", "unmet_share", "top_need", "drop_off", "rework", "gaps",
+               "actors", "touchpoints", "evidence", "notebooks"]
     table = table.reindex(columns=columns)
     table.attrs.update(basis=" and ".join(basis), missing=missing, currency=study_terms(study)["currency"])
     return table
@@ -184,6 +193,8 @@ def _evidence(row, currency):
         parts.append(f"{row['unmet_share']:.0%} of the journey's unmet need{need}")
     if _has(row, "drop_off") and row["drop_off"] > 0:
         parts.append(f"{row['drop_off']:.0%} of customers drop off here")
+    if pd.notna(row.get("rework")) and row["rework"] > 0:
+        parts.append(f"{row['rework']:.0%} of the cases that reach it go through it more than once")
     if row.get("gaps"):
         parts.append(f"In the design, {row['gaps']}")
     return ". ".join(p[0].upper() + p[1:] for p in parts)

@@ -51,3 +51,19 @@ def test_model_text_is_escaped(write_model):
     study = load_study(write_model(MINI.replace("name: Book a repair", "name: \"<img src=x onerror=alert(1)>\"")))
     text = explain_priorities(priorities(study, top=10))
     assert "<img" not in text and "&lt;img src=x" in text
+
+
+def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
+    """The real help-desk log: 562 of the tickets taken in charge are taken in charge again."""
+    from cem.journeys import load_events, rework
+
+    study = load_study(EXAMPLES.parent / "external" / "helpdesk")
+    plan = priorities(study)
+    assert plan.attrs["basis"].startswith("rework in the event log")
+    again = rework(load_events(study), activity="step").set_index("activity")
+    assert again.loc["H_taken", "cases"] == 562
+    assert plan.iloc[0]["step"] == "H_taken"
+    assert plan.iloc[0]["rework"] == pytest.approx(again.loc["H_taken", "share"])
+    assert plan["priority"].sum() == pytest.approx(plan["rework"].sum() / again["share"].reindex(
+        [s for s in again.index if s in set(study.graph.nodes)]).sum())
+    assert "13% of the cases that reach it go through it more than once" in plan.iloc[0]["evidence"]
