@@ -6,7 +6,7 @@ import pytest
 
 from cem import load_model
 from cem.gaps import find_gaps
-from cem.plots import gap_chart, journey_map, save_figure
+from cem.plots import gap_chart, journey_map, priority_chart, save_figure
 from conftest import EXAMPLES
 
 CHANNELS = ["web", "phone", "email", "store", "app"]
@@ -174,3 +174,15 @@ def test_a3_poster_of_a_30_step_model_has_no_overlapping_text(write_model, tmp_p
     paths = save_figure(fig, tmp_path, "poster", formats=("pdf", "svg", "png"))
     assert all(p.stat().st_size > 20_000 for p in paths)
     plt.close(fig)
+
+
+def test_priority_chart_stacks_the_two_shares():
+    import pandas as pd
+
+    table = pd.DataFrame({"rank": [1, 2], "name": ["Approve", "Install"], "priority": [0.9, 0.4],
+                          "stake_share": [0.6, 0.0], "unmet_share": [0.3, 0.4]})
+    ax = priority_chart(table)
+    widths = sorted(round(p.get_width(), 3) for p in ax.patches)
+    assert widths == [0.0, 0.3, 0.4, 0.6]  # value at stake and unmet need, one bar each per step
+    ends = sorted(round(p.get_x() + p.get_width(), 3) for p in ax.patches)
+    assert ends[-1] == 0.9  # the stacked bar reaches the priority
