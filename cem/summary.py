@@ -77,9 +77,8 @@ def priorities(study, top=5, target=5.0):
     -------
     pandas.DataFrame
         ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, base_value,
-        significant,
-        stake_share, unmet_share, top_need, drop_off, rework, gaps, actors, touchpoints, evidence, notebooks``; ``attrs["basis"]``
-        says what ranked them, ``attrs["missing"]`` what could not be measured, and
+        significant, stake_share, unmet_share, top_need, drop_off, rework, gaps, actors,
+        touchpoints, evidence, notebooks``; ``attrs["basis"]`` says what ranked them, ``attrs["missing"]`` what could not be measured, and
         ``attrs["currency"]`` the currency of the values.
     """
     from .clv import study_terms, study_value_at_stake
@@ -137,15 +136,21 @@ def priorities(study, top=5, target=5.0):
     table["actors"] = [", ".join(G.nodes[a].get("name", a) for a in actors_at(G, s)) for s in table.index]
     table["touchpoints"] = [", ".join(G.nodes[t].get("name", t) for t in touchpoints_at(G, s)) for s in table.index]
 
-    if basis:
-        table["priority"] = table.get("stake_share", 0.0) + table.get("unmet_share", 0.0)
-    elif "rework" in table and table["rework"].sum() > 0:
-        table["priority"] = table["rework"] / table["rework"].sum()
-        basis.append("rework in the event log (the study measures neither value at stake nor unmet need)")
+    table["priority"] = table.get("stake_share", 0.0) + table.get("unmet_share", 0.0)
+    measured = " and ".join(basis)
+    if basis and table["priority"].sum() > 0:
+        basis = measured
     else:
-        total = table["gap_weight"].sum()
-        table["priority"] = table["gap_weight"] / total if total else 0.0
-        basis.append("gaps in the design only (no measured data)")
+        # Nothing measured ranks the steps, or nothing measured stands out: the next evidence does.
+        lead = f"nothing stands out in the {measured}; ranked by " if basis else ""
+        if "rework" in table and table["rework"].sum() > 0:
+            table["priority"] = table["rework"] / table["rework"].sum()
+            basis = lead + "rework in the event log" + (
+                "" if lead else " (the study measures neither value at stake nor unmet need)")
+        else:
+            total = table["gap_weight"].sum()
+            table["priority"] = table["gap_weight"] / total if total else 0.0
+            basis = lead + ("gaps in the design" if lead else "gaps in the design only (no measured data)")
     table["position"] = range(len(table))
     table = table.sort_values(["priority", "position"], ascending=[False, True])
     table = table[table["priority"] > 0].head(top).reset_index()
@@ -157,7 +162,7 @@ def priorities(study, top=5, target=5.0):
                "base_value", "significant", "stake_share", "unmet_share", "top_need", "drop_off", "rework", "gaps",
                "actors", "touchpoints", "evidence", "notebooks"]
     table = table.reindex(columns=columns)
-    table.attrs.update(basis=" and ".join(basis), missing=missing, currency=study_terms(study)["currency"])
+    table.attrs.update(basis=basis, missing=missing, currency=study_terms(study)["currency"])
     return table
 
 

@@ -67,3 +67,15 @@ def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
     assert plan["priority"].sum() == pytest.approx(plan["rework"].sum() / again["share"].reindex(
         [s for s in again.index if s in set(study.graph.nodes)]).sum())
     assert "13% of the cases that reach it go through it more than once" in plan.iloc[0]["evidence"]
+
+
+def test_when_nothing_measured_stands_out_the_next_evidence_ranks(write_model, tmp_path):
+    """A survey whose needs are all met: unmet need ranks nothing, so the design gaps do, and it says so."""
+    study_dir = write_model(MINI).parent
+    needs = [n for n, d in load_study(study_dir).graph.nodes(data=True) if d["kind"] == "need"]
+    rows = ["respondent_id,need_id,importance,satisfaction"]
+    rows += [f"r{i},{n},3,5" for i in range(20) for n in needs]
+    (study_dir / "survey.csv").write_text("\n".join(rows) + "\n")
+    plan = priorities(load_study(study_dir))
+    assert plan.attrs["basis"] == "nothing stands out in the unmet need; ranked by gaps in the design"
+    assert len(plan) > 0 and plan["priority"].sum() > 0
