@@ -40,6 +40,7 @@ from pathlib import Path
 
 from .errors import CemError, InputError
 from .io import check_study
+from .pages import notebook_to_html
 
 __all__ = [
     "SUITE",
@@ -178,25 +179,6 @@ def _json_default(value):
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
-
-
-def notebook_to_html(notebook_path, html_path):
-    """Convert an executed notebook to HTML without code cells that opens offline."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="cem_report",
-        extra_template_basedirs=[str(Path(__file__).parent / "templates")],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    body, _ = exporter.from_notebook_node(nb)
-    Path(html_path).write_text(body, encoding="utf-8")
-    return Path(html_path)
 
 
 def _strip_ansi(text):

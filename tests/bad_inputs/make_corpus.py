@@ -124,26 +124,56 @@ CASES = {
 }
 
 
+class Link(str):
+    """A file of a case that is a symbolic link to this target (relative to the case folder)."""
+
+
+def all_cases():
+    """The first round's cases and those of round two, by area (round2_*.py beside this file).
+
+    A case is ``(files, expect, says)`` or ``(files, expect, says, options)``; ``options`` may give
+    ``argv`` (the cem command to run instead of ``validate``; ``{case}`` is the case folder, ``{tmp}`` a
+    fresh temporary folder) and ``model: False`` (no model written unless the files hold one).
+    """
+    import importlib
+
+    cases = dict(CASES)
+    for module in sorted(p.stem for p in HERE.glob("round2_*.py")):
+        extra = importlib.import_module(module).CASES
+        clash = set(extra) & set(cases)
+        if clash:
+            raise SystemExit(f"{module}: case names used twice: {sorted(clash)}")
+        cases.update(extra)
+    return cases
+
+
 def main():
+    sys.path.insert(0, str(HERE))
     for old in HERE.iterdir():
-        if old.is_dir():
+        if old.is_dir() and not old.name.startswith("__"):
             shutil.rmtree(old)
     manifest = {}
-    for case, (files, expect, says) in CASES.items():
+    for case, (files, expect, says, *more) in all_cases().items():
+        options = more[0] if more else {}
         folder = HERE / case
         folder.mkdir()
-        if "model.yaml" not in files and "model.xlsx" not in files:
+        if options.get("model", True) and "model.yaml" not in files and "model.xlsx" not in files:
             (folder / "model.yaml").write_text(MINI, encoding="utf-8")
         for name, content in files.items():
             path = folder / name
-            if isinstance(content, bytes):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Link):
+                path.symlink_to(str(content))
+            elif isinstance(content, bytes):
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
         manifest[case] = {"expect": expect, "says": says}
-    (HERE / "cases.yaml").write_text("# Written by make_corpus.py: what `cem validate` must give for each case.\n"
+        if options.get("argv"):
+            manifest[case]["argv"] = list(options["argv"])
+    (HERE / "cases.yaml").write_text("# Written by make_corpus.py: what `cem validate` (or argv) must give for each case.\n"
                                      + yaml.safe_dump(manifest, sort_keys=True, allow_unicode=True), encoding="utf-8")
-    print(f"{len(CASES)} cases written")
+    print(f"{len(manifest)} cases written")
 
 
 if __name__ == "__main__":
