@@ -55,11 +55,13 @@ def _cmd_report(args):
         raise InputError.single(missing[0], "no such study folder or model file")
     if args.scheduler and args.executor != "dask":
         raise CemError("--scheduler is for --executor dask")
-    jobs = args.jobs if args.jobs else (os.cpu_count() or 1)
+    if args.by is not None and not args.by.strip():
+        raise CemError("--by: names a column of the studies' data; got an empty name")
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     results = run_report(args.studies, args.out, notebooks_dir=args.notebooks, kernel_name=args.kernel,
                          timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr, flush=True),
                          jobs=jobs, resume=args.resume, by=args.by, executor=args.executor,
-                         scheduler=args.scheduler, pdf=args.pdf)
+                         scheduler=args.scheduler, pdf=args.pdf, into_existing=args.into_existing)
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; index: {Path(args.out) / 'index.html'}")
     for r in failed:
@@ -77,10 +79,32 @@ def _cmd_export(args):
     if suffix not in writers:
         raise InputError.single(args.file, f"unknown export format '{suffix or '(none)'}'; "
                                 f"use one of {', '.join(writers)}")
+    if _same_file(args.model, args.file) and not args.force:
+        raise InputError.single(args.file, "is the model being exported: writing it would replace the source; "
+                                "name another file, or pass --force")
+    if Path(args.file).exists() and not Path(args.file).is_file():
+        raise InputError.single(args.file, "is a folder, not a file")
     G = load_model(args.model)
     path = writers[suffix](G, args.file)
     print(f"wrote {path}")
     return 0
+
+
+def _same_file(model, target):
+    """Whether exporting ``model`` to ``target`` would write over the model's own file."""
+    from .io import find_model_file
+
+    target = Path(target)
+    if not target.exists():
+        return False
+    try:
+        source = find_model_file(model)
+    except (InputError, OSError):
+        return False
+    try:
+        return Path(source).resolve() == target.resolve() or Path(source).samefile(target)
+    except OSError:
+        return False
 
 
 def _cmd_synth(args):
@@ -153,14 +177,16 @@ def build_parser():
     p.add_argument("--by", default=None, metavar="COLUMN",
                    help="one run per value of this column of the studies' customers.csv (or survey, events)")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
-                   help="longest a cell may run; past it the run fails (default 600)")
-    p.add_argument("--jobs", type=int, default=0, metavar="N", help="runs at once (default: the cores)")
+                   help="longest a cell may run, above 0; past it the run fails (default 600)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="runs at once, 1 to 256 (default: the cores)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local worker processes, or a Dask cluster (dask.distributed)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a running Dask scheduler, tcp://host:8786 (default: a local cluster of --jobs workers)")
     p.add_argument("--resume", action="store_true", help="run only what is missing or failed in --out")
     p.add_argument("--pdf", action="store_true", help="also print every report to PDF (needs Chromium)")
+    p.add_argument("--into-existing", action="store_true",
+                   help="write into a non-empty folder that cem did not make (cem touches only what it writes)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")
@@ -178,6 +204,7 @@ def build_parser():
                                       "node-link JSON (.json) or Mermaid (.mmd, .md)")
     p.add_argument("model", metavar="MODEL", help="study folder or model.yaml")
     p.add_argument("file", metavar="FILE", help="output file; its extension picks the format")
+    p.add_argument("--force", action="store_true", help="write over the model's own file")
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("synth", help="generate example data with planted effects for a study's model")
     p.add_argument("study", metavar="STUDY", help="study folder whose model the data is for")
@@ -201,7 +228,10 @@ def build_parser():
 def main(argv=None):
     """Run the command line; return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has said what is wrong (usage and error, exit 2) or printed help
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.func(args)
     except InputError as exc:
@@ -211,9 +241,10 @@ def main(argv=None):
     except CemError as exc:
         print(f"cem: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("cem: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a batch (report.Stopped)
+        signum = getattr(exc, "signum", 2)
+        print("cem: interrupted" if signum == 2 else f"cem: stopped by signal {signum}", file=sys.stderr)
+        return 128 + signum
     except Exception as exc:  # a bug: say so in one line unless asked for the traceback
         if args.debug:
             raise

@@ -25,14 +25,13 @@ Python: a kernel of that name left elsewhere on the machine is refused, never si
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -40,6 +39,8 @@ from pathlib import Path
 
 from .errors import CemError, InputError
 from .io import check_study
+from . import outdir
+from .outdir import safe_name
 from .pages import notebook_to_html
 
 __all__ = [
@@ -90,25 +91,14 @@ class RunResult:
     folder: str = ""
     segment: list | None = None  # [column, value] of a segment run
     cell_seconds: float = 0.0  # of ``seconds``, the time spent inside the notebooks' cells
+    identity: str = ""  # hash of the study and segment: which run this is
+    inputs: str = ""  # hash of the identity, the study's files and the settings: what it was made from
+    finished: str = ""  # when the run ended, ISO 8601
 
 
 def default_notebooks_dir():
     """The suite's folder in a source checkout: ``<repo>/notebooks``."""
     return Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def safe_name(text):
-    """A file-system-safe name for a run or segment: letters, digits, ``-``, ``_``, ``.``.
-
-    Examples
-    --------
-    >>> safe_name("../../etc/passwd")
-    'etc_passwd'
-    >>> safe_name("Région Sud / B2B")
-    'Région_Sud_B2B'
-    """
-    name = re.sub(r"[^\w.-]+", "_", str(text), flags=re.UNICODE).strip("._-")
-    return name[:80] or "run"
 
 
 def ensure_kernel(name=KERNEL_NAME):
@@ -245,15 +235,61 @@ def _cell_seconds(nb_path):
 
 @dataclass
 class Run:
-    """One run of the suite: a study, for all its customers or for one segment."""
+    """One run of the suite: a study, for all its customers or for one segment.
+
+    ``identity`` says which run it is (the study's path and the segment), ``inputs`` what it is
+    made from (also the study's files, their sizes and times, and the settings): ``--resume``
+    keeps a finished run only when both match, never by its folder's name.
+    """
 
     name: str
     study: str
     segment: tuple | None = None
+    identity: str = ""
+    inputs: str = ""
 
 
-def plan_runs(studies, by=None):
+def _hash(*parts):
+    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                          ).hexdigest()[:16]
+
+
+def _study_identity(study, segment):
+    return _hash(str(Path(study).resolve()), list(segment) if segment else None)
+
+
+def _fingerprint(folder):
+    """Names, sizes and modification times of the files of a folder (not its sub-folders)."""
+    folder = Path(folder)
+    folder = folder if folder.is_dir() else folder.parent
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    out = []
+    for e in entries:
+        try:
+            if not e.name.startswith(".") and e.is_file():
+                st = e.stat()
+                out.append((e.name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            continue
+    return out
+
+
+def plan_runs(studies, by=None, out=None, settings=None):
     """The runs of a batch: one per study, or one per study and value of the column ``by``.
+
+    Parameters
+    ----------
+    studies : list of str or Path
+    by : str, optional
+    out : str or Path, optional
+        The report folder: a run takes the folder of an earlier run of the same study and
+        segment, and never one that holds another run (two studies of one name, two segment
+        values that make the same safe name).
+    settings : dict, optional
+        What else the reports depend on (``pdf``, the notebooks): part of each run's ``inputs``.
 
     Returns
     -------
@@ -269,35 +305,52 @@ def plan_runs(studies, by=None):
     from .segments import segment_values
 
     runs, failed, order, used = [], [], [], set()
+    existing = outdir.read_runs(out) if out is not None else {}
+    owner = {}  # folder name -> identity of the run in it
+    for name, record in existing.items():
+        ident = record.get("identity") or (_study_identity(record.get("study", ""), record.get("segment"))
+                                           if record.get("study") else "")
+        owner[name[:-len(".failed")] if name.endswith(".failed") else name] = ident
+    taken = set(owner)
+    if out is not None and Path(out).is_dir():  # folders cem did not write are someone else's
+        taken |= {p.name for p in Path(out).iterdir() if not p.name.startswith(".")}
 
-    def unique(name):
-        base, k = name, 2
-        while name in used:
+    def place(base, identity):
+        name, k = base, 2
+        while name in used or (name in taken and owner.get(name) != identity):
             name, k = f"{base}-{k}", k + 1
         used.add(name)
         return name
 
+    def make(study, segment):
+        identity = _study_identity(study, segment)
+        base = Path(study).resolve().name
+        name = outdir.run_name(base, None if segment is None else segment[1])
+        inputs = _hash(identity, _fingerprint(study), settings or {})
+        return Run(place(name, identity), str(study), segment, identity, inputs)
+
     for study in studies:
-        base = safe_name(Path(study).resolve().name)
         if not by:
-            runs.append(Run(unique(base), str(study)))
+            runs.append(make(study, None))
             order.append(runs[-1].name)
             continue
         try:
             values = segment_values(load_study(study), by)
         except InputError as exc:
-            failed.append(RunResult(run=unique(base), study=str(study), status="failed",
-                                    errors=[str(p) for p in exc.problems], folder=""))
+            identity = _study_identity(study, None)
+            failed.append(RunResult(run=place(outdir.run_name(Path(study).resolve().name), identity),
+                                    study=str(study), status="failed", errors=[str(p) for p in exc.problems],
+                                    identity=identity))
             order.append(failed[-1].run)
             continue
         for value in values:
-            runs.append(Run(unique(safe_name(f"{base}__{value}")), str(study), (by, value)))
+            runs.append(make(study, (by, value)))
             order.append(runs[-1].name)
     return runs, failed, order
 
 
 def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, run_name=None,
-              segment=None, pool=None, pdf=False):
+              segment=None, pool=None, pdf=False, token=None, identity="", inputs=""):
     """Execute the suite on one study (or one segment of it); move the finished run into ``out/<run>``.
 
     Parameters
@@ -311,6 +364,12 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
         Where the notebooks' kernels come from (started ahead); a kernel per notebook otherwise.
     pdf : bool
         Also print each HTML report to PDF with Chromium.
+    token : str, optional
+        The token of the batch's lock on ``out`` (:class:`cem.outdir.FolderLock`): the run is
+        moved into place only while that batch still holds the folder, so a worker that outlives
+        its batch writes nothing.
+    identity, inputs : str
+        Recorded in ``run.json`` (see :class:`Run`).
 
     Returns
     -------
@@ -322,10 +381,11 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
     study_path = Path(study_path)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
     run = safe_name(run_name or study_path.resolve().name)
-    result = RunResult(run=run, study=str(study_path), segment=list(segment) if segment else None)
+    result = RunResult(run=run, study=str(study_path), segment=list(segment) if segment else None,
+                       identity=identity or _study_identity(study_path, segment), inputs=inputs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{run}.", dir=out))
+    staging = outdir.new_staging(out, run, token or "")
     log_lines = [f"run {run}: study {study_path}" + (f", segment {segment[0]} = {segment[1]}" if segment else "")]
     try:
         try:
@@ -355,17 +415,110 @@ def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, time
         log_lines.append(traceback.format_exc())
     result.seconds = round(time.time() - t0, 2)
     result.cell_seconds = round(sum(nb.get("cell_seconds", 0) for nb in result.notebooks), 2)
+    result.finished = time.strftime("%Y-%m-%dT%H:%M:%S")
     log_lines.append(f"{result.status} in {result.seconds} s, {result.cell_seconds} s of it inside cells")
-    (staging / "log.txt").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+    if result.status != "ok":  # a failure's message may quote a customer's id: only pseudonyms leave
+        _pseudonymise_failure(result, log_lines, study_path)
     final = out / run
     if result.status != "ok" and (final / "run.json").exists() and \
-            json.loads((final / "run.json").read_text(encoding="utf-8")).get("status") == "ok":
+            (outdir.read_runs(out).get(run) or {}).get("status") == "ok":
         final = out / f"{run}.failed"  # never destroy the last good report
     result.folder = final.name
-    (staging / "run.json").write_text(json.dumps(asdict(result), indent=2, default=_json_default) + "\n",
-                                      encoding="utf-8")
-    _move_into_place(staging, final)
+    try:
+        (staging / "log.txt").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+        (staging / "run.json").write_text(json.dumps(asdict(result), indent=2, default=_json_default) + "\n",
+                                          encoding="utf-8")
+        if token and not outdir.holds_lock(out, token):
+            # The batch that asked for this run has ended (or another holds the folder): write nothing.
+            outdir.remove_staging(staging)
+            result.status, result.folder = "abandoned", ""
+            result.errors.append("the batch ended before this run finished; nothing was written")
+            return result
+        outdir.move_into_place(staging, final)
+    except (OSError, CemError) as exc:
+        outdir.remove_staging(staging)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result.status, result.folder = "failed", ""
+        result.errors.append(f"the run could not be written into {out}: {reason}")
+        return result
+    if result.status == "ok":  # an earlier failed attempt beside it is history now
+        stale = out / f"{run}.failed"
+        if outdir.is_run_folder(stale):
+            outdir.remove_run(stale)
     return result
+
+
+def _pseudonymise_failure(result, log_lines, study_path):
+    """Replace the customer ids a failure's messages quote by their pseudonyms (:mod:`cem.privacy`).
+
+    Error texts go to index.html, run.json and log.txt, which travel with the report; the
+    pseudonym lets the consultant, who holds the key, find the row.
+    """
+    from .privacy import pseudonym_key, pseudonymise
+
+    ids = _customer_ids(study_path)
+    if not ids:
+        return
+    config = {}
+    try:
+        from .io import read_yaml
+
+        sy = Path(study_path) / "study.yaml"
+        config = (read_yaml(sy, "study settings")[0] or {}) if sy.is_file() else {}
+    except Exception:  # unreadable settings: a random key still hides the ids
+        config = {}
+    key, _ = pseudonym_key(config if isinstance(config, dict) else {})
+
+    def scrub(text):
+        def quoted(m):
+            return m.group(1) + pseudonymise(m.group(2), key) + m.group(1) if m.group(2) in ids else m.group(0)
+
+        def bare(m):
+            return pseudonymise(m.group(0), key) if m.group(0) in ids else m.group(0)
+
+        text = re.sub(r"(['\"`])([^'\"`\n]{1,200})\1", quoted, text)
+        return re.sub(r"[^\s'\"`(),;:=\[\]{}<>]{4,}", bare, text)
+
+    result.errors = [scrub(e) for e in result.errors]
+    log_lines[:] = [scrub(line) for line in log_lines]
+
+
+#: Columns that hold the id of a customer or respondent in a study's data files.
+_ID_COLUMNS = ("customer_id", "respondent_id", "case:concept:name", "case_id", "ResponseId")
+
+
+def _customer_ids(study_path):
+    """Every customer or respondent id in a study's tabular data files (a set of strings)."""
+    import pandas as pd
+
+    folder = Path(study_path)
+    folder = folder if folder.is_dir() else folder.parent
+    ids = set()
+    for path in folder.iterdir():
+        name = path.name.lower()
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            if name.endswith(".csv"):
+                table = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding_errors="replace",
+                                    usecols=lambda c: str(c).strip() in _ID_COLUMNS) \
+                    if path.stat().st_size < 5_000_000 else \
+                    pd.read_csv(path, dtype=str, encoding_errors="replace",
+                                usecols=lambda c: str(c).strip() in _ID_COLUMNS)
+            elif name.endswith(".parquet"):
+                import pyarrow.parquet as pq
+
+                cols = [c for c in pq.read_schema(path).names if c in _ID_COLUMNS]
+                table = pq.read_table(path, columns=cols).to_pandas() if cols else None
+            else:
+                continue
+        except Exception:  # a file the readers refused: its ids stay unknown
+            continue
+        if table is not None:
+            for col in table.columns:
+                ids.update(v.strip() for v in table[col].dropna().astype(str))
+    ids.discard("")
+    return ids
 
 
 def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kernel_name, timeout, pool, pdf,
@@ -409,37 +562,16 @@ def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kern
     return entry
 
 
-def _move_into_place(staging, final):
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}-{int(time.time() * 1000)}")
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _finished(out, name):
-    """The result of a run already in ``out`` whose status is ok, or None."""
-    path = Path(out) / name / "run.json"
-    if not path.exists():
+def _finished(out, run):
+    """The result of the run already in ``out`` made from the same inputs, complete and ok; or None."""
+    runs = outdir.read_runs(out)
+    data = runs.get(run.name)
+    if not data or data.get("status") != "ok" or data.get("inputs") != run.inputs or not run.inputs:
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("status") != "ok" or (Path(out) / f"{name}.failed").exists():
-        return None
+    failed = runs.get(f"{run.name}.failed")
+    if failed and failed.get("inputs") == run.inputs and str(failed.get("finished", "")) > str(data.get("finished", "")):
+        return None  # the latest attempt on these inputs failed
     return RunResult(**{k: v for k, v in data.items() if k in RunResult.__dataclass_fields__})
-
-
-def _clear_staging(out):
-    """Remove what an interrupted batch left half-made: the hidden staging folders of ``out``."""
-    out = Path(out)
-    if out.is_dir():
-        for p in out.iterdir():
-            if p.is_dir() and p.name.startswith("."):
-                shutil.rmtree(p, ignore_errors=True)
 
 
 def _worker_pool(kernel_name, cwd, spare):
@@ -462,11 +594,12 @@ def _worker_pool(kernel_name, cwd, spare):
 
 
 
-def _run_task(run, out, notebooks_dir, kernel_name, timeout, pdf, warm):
+def _run_task(run, out, notebooks_dir, kernel_name, timeout, pdf, warm, token=None):
     """What a worker does for one run (local process pool or Dask worker)."""
     pool = _worker_pool(kernel_name, notebooks_dir, 1) if warm else None
     return run_study(run.study, out, notebooks_dir, kernel_name, timeout, run_name=run.name,
-                     segment=run.segment, pool=pool, pdf=pdf)
+                     segment=run.segment, pool=pool, pdf=pdf, token=token, identity=run.identity,
+                     inputs=run.inputs)
 
 
 def _bar(done, total, width=24):
@@ -474,8 +607,43 @@ def _bar(done, total, width=24):
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
+def check_settings(timeout=600, jobs=1):
+    """Refuse settings of a batch that cannot work, before anything runs or is written.
+
+    Examples
+    --------
+    >>> check_settings(timeout=0)
+    Traceback (most recent call last):
+    ...
+    cem.errors.CemError: --timeout: must be a number of seconds above 0 (at most 86400); got 0
+    """
+    import math
+
+    try:
+        t = float(timeout)
+    except (TypeError, ValueError):
+        t = math.nan
+    if not (math.isfinite(t) and 0 < t <= 86400):
+        raise CemError(f"--timeout: must be a number of seconds above 0 (at most 86400); got {timeout}")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 256:
+        raise CemError(f"--jobs: must be a whole number from 1 to 256; got {jobs}")
+
+
+class Stopped(KeyboardInterrupt):
+    """The batch was told to stop by a signal (SIGTERM, SIGHUP): handled as Ctrl-C is."""
+
+    def __init__(self, signum):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def _on_signal(signum, frame):
+    raise Stopped(signum)
+
+
 def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, echo=None, jobs=1,
-               resume=False, by=None, executor="local", scheduler=None, pdf=False, warm=True):
+               resume=False, by=None, executor="local", scheduler=None, pdf=False, warm=True,
+               into_existing=False):
     """Run the suite on every study (and segment) and write ``out/index.html``.
 
     Parameters
@@ -483,7 +651,7 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     studies : list of str or Path
         Study folders (or model files).
     out : str or Path
-        The report folder.
+        The report folder: new, empty, or one cem wrote before (see :mod:`cem.outdir`).
     notebooks_dir : str or Path, optional
         Where the suite's notebooks are; the source checkout's ``notebooks/`` by default.
     kernel_name : str
@@ -495,7 +663,8 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     jobs : int
         Runs executed at once: worker processes (local) or Dask workers of the local cluster.
     resume : bool
-        Skip runs whose report in ``out`` is complete and ok; run only what is missing or failed.
+        Skip runs whose report in ``out`` is complete, ok and made from the same inputs (study,
+        segment, the study's files, settings); run only what is missing, changed or failed.
     by : str, optional
         A column of the studies' data (customers.csv, survey, events): one run per value.
     executor : {"local", "dask"}
@@ -508,18 +677,28 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     warm : bool
         Start each worker's next kernel, imports done, while a notebook runs (one fresh kernel
         per notebook either way).
+    into_existing : bool
+        Write into a folder that is not empty and was not made by cem.
 
     Returns
     -------
     list of RunResult
         In the order of ``studies`` (and segment values).
 
+    Raises
+    ------
+    CemError
+        Settings that cannot work, a folder cem may not write into, or one another batch is
+        writing into (one writer per folder); raised before any run.
+
     Notes
     -----
-    Interrupting the batch (Ctrl-C) stops the runs under way; every finished run stays in place
-    and ``index.html`` lists them. Half-made runs are staged in hidden folders, cleared on the
-    next start.
+    Interrupting the batch (Ctrl-C, SIGTERM, SIGHUP) stops the runs under way; every finished
+    run stays in place and ``index.html``, rewritten after every run, lists them. Workers end
+    with the batch however it ends (``kill -9`` included) and write nothing after it. Half-made
+    runs are staged in marked hidden folders, cleared on the next start.
     """
+    check_settings(timeout, jobs)
     notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     missing = [n for n in SUITE if not (notebooks_dir / n).is_file()]
     if missing:
@@ -533,12 +712,31 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
         find_chromium()  # before any run: say at once that the browser is missing
     ensure_kernel(kernel_name)
     client = _dask_client(jobs, scheduler) if executor == "dask" else None
-    _clear_staging(out)
-    runs, unplanned, order = plan_runs(studies, by)
+    lock = None
+    try:
+        outdir.claim_folder(out, into_existing=into_existing)
+        lock = outdir.FolderLock(out).acquire()
+        outdir.clear_staging(out)
+        settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir)}
+        runs, unplanned, order = plan_runs(studies, by, out=out, settings=settings)
+        return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume,
+                          client, pdf, warm, lock.token)
+    finally:
+        if client is not None:
+            _close_dask(client)
+        if lock is not None:
+            lock.release()
+
+
+def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume, client, pdf,
+               warm, token):
+    import signal
+    import threading
+
     results = {r.run: r for r in unplanned}
     todo = []
     for run in runs:
-        done = _finished(out, run.name) if resume else None
+        done = _finished(out, run) if resume else None
         if done is not None:
             results[run.name] = done
             if echo:
@@ -548,17 +746,26 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     t0 = time.time()
     count = 0
 
+    def index():
+        write_index(out, [results[n] for n in order if n in results])
+
     def report(res):
         nonlocal count
         count += 1
         results[res.run] = res
+        index()  # after every run: a batch killed outright still leaves an index of what finished
         if echo:
             left = (time.time() - t0) / count * (len(todo) - count)
             echo(f"{_bar(count, len(todo))} {count}/{len(todo)} {res.run}: {res.status} in {res.seconds:.1f} s"
                  + (f", about {_duration(left)} left" if count < len(todo) else "")
                  + "".join(f"\n    {e}" for e in res.errors))
 
-    args = (out, notebooks_dir, kernel_name, timeout, pdf, warm)
+    args = (out, notebooks_dir, kernel_name, timeout, pdf, warm, token)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                handlers[name] = signal.signal(getattr(signal, name), _on_signal)
     try:
         if client is not None:
             _run_dask(todo, args, client, report)
@@ -568,11 +775,10 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
             # batch would carry on).
             _run_local(todo, args, max(1, min(jobs, len(todo))), report)
     finally:
-        if client is not None:
-            _close_dask(client)
-        ordered = [results[n] for n in order if n in results]
-        write_index(out, ordered)
-    return ordered
+        for name, old in handlers.items():
+            signal.signal(getattr(signal, name), old)
+        index()
+    return [results[n] for n in order if n in results]
 
 
 def _duration(seconds):
@@ -590,7 +796,8 @@ def _run_local(todo, args, jobs, report):
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_detach)
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_detach,
+                                  initargs=(os.getpid(),))
     try:
         futures = {pool.submit(_run_task, run, *args): run for run in todo}
         for future in cf.as_completed(futures):
@@ -601,25 +808,47 @@ def _run_local(todo, args, jobs, report):
             report(res)
     except KeyboardInterrupt:
         # The workers do not see the terminal's Ctrl-C (_detach): stop them here, mid-run. Their
-        # half-made runs stay in hidden staging folders; their kernels exit with their parent.
+        # half-made runs stay in marked staging folders; their kernels exit with their parent.
         for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
+            process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
 
-def _detach():
-    """Worker start: leave the terminal's process group, so Ctrl-C reaches only the batch's main process.
+def _detach(parent):
+    """Worker start: leave the terminal's process group, and end with the batch's main process.
 
-    Otherwise a worker would see the interrupt in the middle of a notebook and could record a
-    run as failed, and move it into place, while the batch is being stopped.
+    Leaving the group means Ctrl-C reaches only the main process (otherwise a worker would see
+    the interrupt mid-notebook and could record a failed run while the batch is being stopped).
+    Ending with the parent, by any signal it gets (``kill -9`` included), is the kernel's
+    parent-death signal on Linux, and a watch of the parent's id elsewhere; the notebook
+    kernels then end too (ipykernel watches its parent).
     """
     if hasattr(os, "setsid"):
         try:
             os.setsid()
         except OSError:  # already a session leader
             pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent ended before the signal was armed
+        os._exit(1)
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cem-parent-watch", daemon=True).start()
 
 
 def _dask_client(jobs, scheduler):
@@ -699,28 +928,52 @@ def _metric_cells(metrics):
     ]
 
 
-def write_index(out, results):
-    """Write ``out/index.html``: one row per run with status, links, key figures and errors.
+def _index_results(out, results):
+    """This batch's results, then every other run in the folder (earlier batches), by name."""
+    shown = {r.folder or r.run for r in results} | {r.run for r in results}
+    rest = []
+    for name, data in outdir.read_runs(out).items():
+        if name in shown or name.endswith(".failed"):
+            continue
+        rest.append(RunResult(**{k: v for k, v in data.items() if k in RunResult.__dataclass_fields__}))
+    return list(results) + rest
 
-    Every text that comes from a model or data is HTML-escaped.
+
+def write_index(out, results):
+    """Write ``out/index.html``: one row per run in the folder with status, links, key figures and errors.
+
+    The runs of this batch come first, in their order, then the runs of earlier batches still in
+    the folder. Every text that comes from a model or data is HTML-escaped; links are relative
+    to the folder, and the page's content security policy forbids loading anything from elsewhere.
     """
+    from .pages import csp_meta
+
     e = html.escape
+    failed_attempts = {name[:-len(".failed")] for name in outdir.read_runs(out) if name.endswith(".failed")}
+    results = _index_results(out, results)
     rows = []
     for r in results:
-        links = " ".join(f'<a href="{e(r.folder)}/{e(nb["html"])}">{e(nb["notebook"].replace(".ipynb", ""))}</a>'
-                         + (f' <a class="pdf" href="{e(r.folder)}/{e(nb["pdf"])}">pdf</a>' if nb.get("pdf") else "")
-                         for nb in r.notebooks if nb.get("html"))
-        errors = "".join(f"<li>{e(x)}</li>" for x in r.errors)
-        log = f' <a href="{e(r.folder)}/log.txt">log</a>' if r.folder else ""
+        folder = r.folder
+        links = " ".join(f'<a href="{_href(folder, nb["html"])}">{e(nb["notebook"].replace(".ipynb", ""))}</a>'
+                         + (f' <a class="pdf" href="{_href(folder, nb["pdf"])}">pdf</a>' if nb.get("pdf") else "")
+                         for nb in r.notebooks if nb.get("html") and folder)
+        errors = "".join(f"<li>{e(x)}</li>" for x in r.errors[:20])
+        if len(r.errors) > 20:
+            errors += f"<li>... and {len(r.errors) - 20} more (see the log)</li>"
+        log = f' <a href="{_href(folder, "log.txt")}">log</a>' if folder else ""
         extra = f'<ul class="err">{errors}</ul>{log}' if errors else ""
+        if r.status == "ok" and folder == r.run and r.run in failed_attempts:
+            extra += (f'<p class="note">A later attempt failed: <a href="{_href(r.run + ".failed", "log.txt")}">'
+                      "its log</a>; this is the last good report.</p>")
         values = _metric_cells(r.metrics)
         cells = "".join(f"<td>{e(c)}</td>" for c in values)
         rows.append(f"<tr class='{e(r.status)}'><td><b>{e(r.title or r.run)}</b><br><small>{e(r.study)}</small></td>"
-                    f"<td class='status'>{e(r.status)}</td><td>{links}{extra}</td>{cells}"
-                    f"<td class='num'>{r.seconds:.1f}</td></tr>")
+                    f"<td class='status'>{e(r.status)}<br><small>{e(r.finished.replace('T', ' '))}</small></td>"
+                    f"<td>{links}{extra}</td>{cells}<td class='num'>{r.seconds:.1f}</td></tr>")
     n_failed = sum(r.status != "ok" for r in results)
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>cem reports</title>
+<html lang="en"><head><meta charset="utf-8">{csp_meta()}<meta name="generator" content="{outdir.INDEX_GENERATOR}">
+<title>cem reports</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
@@ -731,6 +984,7 @@ td.num {{ text-align: right; white-space: nowrap; }}
 tr.failed td.status {{ color: #c0392b; font-weight: bold; }}
 tr.ok td.status {{ color: #1e8449; }}
 ul.err {{ color: #c0392b; margin: 4px 0; padding-left: 1.2em; font-size: 90%; }}
+p.note {{ color: #7d6608; font-size: 90%; margin: 4px 0; }}
 </style></head><body>
 <h1>cem reports</h1>
 <p>{len(results)} run(s), {n_failed} failed. Generated {e(time.strftime('%Y-%m-%d %H:%M'))}.</p>
@@ -742,8 +996,21 @@ ul.err {{ color: #c0392b; margin: 4px 0; padding-left: 1.2em; font-size: 90%; }}
 </body></html>
 """
     path = Path(out) / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = path.with_name(f".index.html.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CemError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return path
+
+
+def _href(folder, name):
+    """A link to a file of a run: relative, each part percent-encoded (a name can hold '#', '?' or ':')."""
+    from urllib.parse import quote
+
+    return html.escape(f"{quote(str(folder), safe='')}/{quote(str(name), safe='')}")
