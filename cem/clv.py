@@ -45,6 +45,9 @@ import pandas as pd
 from scipy import optimize, special
 
 __all__ = [
+    "MIN_SPEND_CUSTOMERS",
+    "MIN_FIT_CUSTOMERS",
+    "too_few_to_fit",
     "rfm",
     "calibration_holdout",
     "fit_bgnbd",
@@ -71,6 +74,18 @@ __all__ = [
 #: Larger (or infinite) amounts in transactions.csv are refused as implausible.
 MAX_AMOUNT = 1e12
 
+#: BG/NBD and Pareto/NBD (four parameters each) are not fitted on fewer customers than this ...
+MIN_FIT_CUSTOMERS = 20
+
+#: ... of whom at least this many made a repeat purchase: the dropout process shows only in repeats.
+MIN_REPEAT_CUSTOMERS = 5
+
+#: Gamma-Gamma (three parameters) needs this many customers with repeat purchases and a positive spend.
+MIN_SPEND_CUSTOMERS = 10
+
+#: Purchases dated before this are refused: a year 0001 or 1677 is a placeholder or a typo, not a sale.
+MIN_DATE = pd.Timestamp("1900-01-01")
+
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
 
@@ -83,12 +98,99 @@ def _unit_days(unit):
         raise ValueError(f"unit must be one of {', '.join(_UNIT_DAYS)} or a number of days; got {unit!r}") from None
 
 
+def _naive_utc(dates):
+    """Datetimes as naive UTC: time-zone-aware values converted to UTC, naive ones kept (taken as UTC)."""
+    dates = pd.to_datetime(dates)
+    if isinstance(dates, pd.Series):
+        return dates.dt.tz_convert("UTC").dt.tz_localize(None) if dates.dt.tz is not None else dates
+    if isinstance(dates, pd.Timestamp):
+        return dates.tz_convert("UTC").tz_localize(None) if dates.tz is not None else dates
+    return dates
+
+
+def _occasions(codes, period, amounts, n_customers, has_amount=True):
+    """Purchase occasions, one per customer and period, with refunds netted against purchases.
+
+    The practice of the customer-base literature and its tools (CLVTools aggregates a
+    customer's transactions of one day; lifetimes and Fader & Hardie's Gamma-Gamma need a
+    positive spend per customer):
+
+    * the transactions of a customer in one period are one occasion, their amounts summed, so
+      a same-day refund nets against that day's purchase;
+    * an occasion that nets below zero is a refund of something bought before: its amount is
+      netted into the customer's previous purchase occasion (a refund with no earlier purchase
+      is left out);
+    * an occasion holding refunds whose net amount is zero or less is a return, not a purchase;
+      an occasion without refunds is a purchase whatever its amount (CDNOW's zero-value orders
+      are purchases in the published estimates).
+
+    Returns
+    -------
+    occ_c, occ_p, occ_amount : numpy arrays
+        The purchase occasions' customer codes, periods and net amounts, sorted by customer and
+        period.
+    stats : dict
+        ``refunds`` (transactions below zero), ``netted_earlier`` (refund occasions netted into
+        an earlier purchase), ``unmatched`` (refunds with no earlier purchase, left out),
+        ``returns`` (occasions that net to zero or less, left out), ``n_transactions`` per customer.
+    """
+    lo = period.min() if len(period) else 0
+    key = codes.astype(np.int64) * (int(period.max() - lo) + 1 if len(period) else 1) + (period - lo)
+    order = np.argsort(key, kind="stable")  # one combined key: cheap when the log is already ordered
+    k, p, c, a = key[order], period[order], codes[order], amounts[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.array([], dtype=np.int64)
+    occ_c, occ_p = c[starts], p[starts]
+    occ_amount = np.add.reduceat(a, starts) if len(a) else np.array([])
+    stats = {"refunds": 0, "netted_earlier": 0, "unmatched": 0, "returns": 0,
+             "n_transactions": np.bincount(c, minlength=n_customers)}
+    if not has_amount or not len(a) or not (a < 0).any():
+        return occ_c, occ_p, occ_amount, stats
+    stats["refunds"] = int((a < 0).sum())
+    has_refund = np.minimum.reduceat(a, starts) < 0
+    purchase = (occ_amount > 0) | ((occ_amount == 0) & ~has_refund)
+    refund = occ_amount < 0
+    # Each refund occasion's target: the last purchase occasion before it (same customer).
+    last = np.maximum.accumulate(np.where(purchase, np.arange(len(purchase)), -1))
+    target = last[refund]
+    matched = (target >= 0) & (occ_c[np.maximum(target, 0)] == occ_c[refund])
+    np.add.at(occ_amount, target[matched], occ_amount[refund][matched])
+    received = np.zeros(len(purchase), dtype=bool)
+    received[target[matched]] = True
+    returned = purchase & (received | has_refund) & (occ_amount <= 0)
+    stats.update(netted_earlier=int(matched.sum()), unmatched=int((~matched).sum()),
+                 returns=int(returned.sum() + (has_refund & ~purchase & ~refund).sum()))
+    keep = purchase & ~returned
+    return occ_c[keep], occ_p[keep], occ_amount[keep], stats
+
+
+def _purchases(transactions, customer, date, amount, end, freq):
+    """The purchase occasions of the transactions up to ``end`` (see :func:`_occasions`)."""
+    dates = _naive_utc(transactions[date])
+    end = _naive_utc(pd.Timestamp(end)) if end is not None else dates.max()
+    step = _unit_days(freq)
+    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)  # days since 1970, whole
+    end_day = np.datetime64(end, "D").astype(np.int64)
+    keep = day <= end_day
+    if not keep.all():
+        day = day[keep]
+    period = day // int(step) if step == int(step) else np.floor(day / step).astype(np.int64)
+    ids = transactions[customer] if keep.all() else transactions.loc[keep, customer]
+    codes, uniques = pd.factorize(ids, sort=False)
+    amounts = (transactions[amount].to_numpy(dtype=float)[keep] if amount is not None else np.zeros(len(codes)))
+    occ = _occasions(codes, period, amounts, len(uniques), has_amount=amount is not None)
+    return (*occ, uniques, end_day, step)
+
+
 def rfm(transactions, customer="customer_id", date="date", amount="amount", end=None, freq="D", unit=None):
     """Recency, frequency and monetary value per customer, as the customer-base models need them.
 
     Conventions of the customer-base literature (the lifetimes package's summary table):
     transactions in the same period (``freq``) count as one purchase occasion, their amounts
-    summed; the first occasion is the customer's birth.
+    summed; the first occasion is the customer's birth. Refunds (amounts below zero) net
+    against the purchase of the same occasion, else the customer's previous one; an occasion
+    that nets to zero or less after a refund is a return, not a purchase (see
+    :func:`_occasions`). Customers left with no purchase are not in the result; the counts are
+    in ``attrs["refunds"]``. Time-zone-aware dates are taken in UTC.
 
     Parameters
     ----------
@@ -118,37 +220,30 @@ def rfm(transactions, customer="customer_id", date="date", amount="amount", end=
     ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
     >>> rfm(tx, end="2024-01-15")[["frequency", "recency", "T", "monetary_value"]].to_dict("index")
     {'a': {'frequency': 1, 'recency': 7.0, 'T': 14.0, 'monetary_value': 20.0}, 'b': {'frequency': 0, 'recency': 0.0, 'T': 10.0, 'monetary_value': 0.0}}
+
+    A refund a week later nets into the purchase it returns:
+
+    >>> tx.loc[len(tx)] = ["a", pd.Timestamp("2024-01-12"), -5.0]
+    >>> s = rfm(tx, end="2024-01-15")
+    >>> int(s.loc["a", "frequency"]), float(s.loc["a", "monetary_value"])
+    (1, 15.0)
     """
-    dates = pd.to_datetime(transactions[date])
-    end = pd.Timestamp(end) if end is not None else dates.max()
-    step = _unit_days(freq)
+    occ_c, occ_p, occ_amount, stats, uniques, end_day, step = _purchases(transactions, customer, date, amount,
+                                                                          end, freq)
     scale = _unit_days(unit or freq)
-    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)  # days since 1970, whole
-    end_day = np.datetime64(end, "D").astype(np.int64)
-    keep = day <= end_day
-    if not keep.all():
-        day = day[keep]
-    period = day // int(step) if step == int(step) else np.floor(day / step).astype(np.int64)
-    ids = transactions[customer] if keep.all() else transactions.loc[keep, customer]
-    codes, uniques = pd.factorize(ids, sort=False)
-    amounts = (transactions[amount].to_numpy(dtype=float)[keep] if amount is not None else np.zeros(len(codes)))
-    # One purchase occasion per customer and period: sort by one combined key (cheap when the
-    # log is already ordered by customer and time, as exports usually are), then reduce runs.
-    lo = period.min() if len(period) else 0
-    key = codes.astype(np.int64) * (int(period.max() - lo) + 1 if len(period) else 1) + (period - lo)
-    order = np.argsort(key)  # ties are the same occasion: their order does not matter
-    k, p, c, a = key[order], period[order], codes[order], amounts[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.array([], dtype=np.int64)
-    occ_c, occ_p = c[starts], p[starts]
-    occ_amount = np.add.reduceat(a, starts) if len(a) else np.array([])
-    n_tx = np.bincount(c, minlength=len(uniques))
+    n = len(uniques)
     first_idx = np.flatnonzero(np.r_[True, occ_c[1:] != occ_c[:-1]]) if len(occ_c) else np.array([], int)
-    n_occ = np.bincount(occ_c, minlength=len(uniques))
-    first_p = occ_p[first_idx]
-    last_p = occ_p[np.r_[first_idx[1:] - 1, len(occ_p) - 1]] if len(occ_p) else np.array([], int)
-    total = np.bincount(occ_c, weights=occ_amount, minlength=len(uniques))
-    first_amount = occ_amount[first_idx]
-    frequency = n_occ - 1
+    n_occ = np.bincount(occ_c, minlength=n)
+    first_p = np.zeros(n, dtype=np.int64)
+    last_p = np.zeros(n, dtype=np.int64)
+    first_amount = np.zeros(n)
+    if len(occ_c):
+        first_p[occ_c[first_idx]] = occ_p[first_idx]
+        last_idx = np.r_[first_idx[1:] - 1, len(occ_p) - 1]
+        last_p[occ_c[last_idx]] = occ_p[last_idx]
+        first_amount[occ_c[first_idx]] = occ_amount[first_idx]
+    total = np.bincount(occ_c, weights=occ_amount, minlength=n)
+    frequency = np.maximum(n_occ - 1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, (total - first_amount) / np.maximum(frequency, 1), 0.0)
     # Recency and T from the periods' starts, in the unit asked for.
@@ -156,13 +251,20 @@ def rfm(transactions, customer="customer_id", date="date", amount="amount", end=
     T = (np.floor(end_day / step) - first_p) * step / scale
     out = pd.DataFrame({"frequency": frequency.astype(int), "recency": recency.astype(float), "T": T.astype(float),
                         "monetary_value": monetary, "first": pd.to_datetime(first_p * step, unit="D"),
-                        "n_transactions": n_tx}, index=pd.Index(uniques, name=customer))
+                        "n_transactions": stats.pop("n_transactions")}, index=pd.Index(uniques, name=customer))
+    bought = n_occ > 0
+    if not bought.all():  # customers whose every transaction was refunded made no purchase
+        out = out[bought]
+    out.attrs = {"source": transactions.attrs.get("source", "transactions"),
+                 "refunds": {**stats, "customers_without_purchase": int((~bought).sum())}}
     return out
 
 
 def calibration_holdout(transactions, calibration_end, holdout_end=None, customer="customer_id", date="date",
                         amount="amount", freq="D", unit=None):
     """RFM in a calibration period and the repeat purchases each customer made in the holdout.
+
+    Refunds are netted as in :func:`rfm`, within each period.
 
     Returns
     -------
@@ -171,24 +273,60 @@ def calibration_holdout(transactions, calibration_end, holdout_end=None, custome
         occasions after ``calibration_end`` up to ``holdout_end``), ``monetary_holdout`` and
         ``duration_holdout`` (in ``unit``). Customers born after ``calibration_end`` are left out.
     """
-    dates = pd.to_datetime(transactions[date])
-    cal_end = pd.Timestamp(calibration_end)
-    hold_end = pd.Timestamp(holdout_end) if holdout_end is not None else dates.max()
+    dates = _naive_utc(transactions[date])
+    cal_end = _naive_utc(pd.Timestamp(calibration_end))
+    hold_end = _naive_utc(pd.Timestamp(holdout_end)) if holdout_end is not None else dates.max()
     cal = rfm(transactions, customer, date, amount, end=cal_end, freq=freq, unit=unit)
-    later = transactions[(dates > cal_end) & (dates <= hold_end)]
+    later = transactions[((dates > cal_end) & (dates <= hold_end)).to_numpy()]
     if len(later):
-        step = _unit_days(freq)
-        d = pd.to_datetime(later[date])
-        per = np.floor(((d - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)) / step)
-        occ = later.assign(_p=per.to_numpy()).groupby([customer, "_p"])
-        counts = occ.size().groupby(level=0).size()
-        spend = occ[amount].sum().groupby(level=0).mean() if amount is not None else None
+        occ_c, _, occ_amount, _, uniques, _, _ = _purchases(later, customer, date, amount, hold_end, freq)
+        n_occ = np.bincount(occ_c, minlength=len(uniques))
+        counts = pd.Series(n_occ, index=uniques)
+        spend = (pd.Series(np.bincount(occ_c, weights=occ_amount, minlength=len(uniques)) / np.maximum(n_occ, 1),
+                           index=uniques) if amount is not None else None)
     else:
         counts, spend = pd.Series(dtype=float), None
+    attrs = dict(cal.attrs)
     cal["frequency_holdout"] = counts.reindex(cal.index).fillna(0).astype(int)
     cal["monetary_holdout"] = spend.reindex(cal.index).fillna(0.0) if spend is not None else 0.0
     cal["duration_holdout"] = (hold_end - cal_end) / pd.Timedelta(days=_unit_days(unit or freq))
+    cal.attrs = attrs
     return cal
+
+
+def too_few_to_fit(summary, frequency="frequency", monetary="monetary_value", spend=True):
+    """Why the customer-base models cannot be estimated from these customers; None when they can.
+
+    Below :data:`MIN_FIT_CUSTOMERS` customers (or :data:`MIN_REPEAT_CUSTOMERS` with repeat
+    purchases) a fit returns parameters the data cannot pin down, so the fits refuse instead;
+    with ``spend``, Gamma-Gamma's :data:`MIN_SPEND_CUSTOMERS` is checked too.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [3], "monetary_value": [10.0]})
+    >>> print(too_few_to_fit(s))
+    1 customer with purchases (1 with repeat purchases): too few to fit the customer-base models, which need at least 20 customers, 5 of them with repeat purchases
+    """
+    x = np.asarray(summary[frequency])
+    n, repeat = len(x), int((x > 0).sum())
+    if n < MIN_FIT_CUSTOMERS or repeat < MIN_REPEAT_CUSTOMERS:
+        return (f"{n:,} customer{'s' if n != 1 else ''} with purchases ({repeat:,} with repeat purchases): too few "
+                f"to fit the customer-base models, which need at least {MIN_FIT_CUSTOMERS} customers, "
+                f"{MIN_REPEAT_CUSTOMERS} of them with repeat purchases")
+    if spend and monetary in summary:
+        k = int(((x > 0) & (np.asarray(summary[monetary]) > 0)).sum())
+        if k < MIN_SPEND_CUSTOMERS:
+            return (f"{k:,} customer{'s' if k != 1 else ''} with repeat purchases of a positive value: too few to "
+                    f"fit the Gamma-Gamma spend model, which needs at least {MIN_SPEND_CUSTOMERS}")
+    return None
+
+
+def _refuse_if_too_few(summary, frequency, monetary="monetary_value", spend=False):
+    why = too_few_to_fit(summary, frequency, monetary, spend)
+    if why:
+        from .errors import InputError
+
+        raise InputError.single(str(summary.attrs.get("source", "transactions")), why)
 
 
 def _compress(*columns):
@@ -299,6 +437,7 @@ def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T"):
     >>> fit_bgnbd(cdnow).params  # doctest: +SKIP
     {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
     """
+    _refuse_if_too_few(summary, frequency)
     (x, tx, TT), w = _compress(summary[frequency], summary[recency], summary[T])
 
     def negll(lp):
@@ -361,6 +500,7 @@ def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T"):
     -------
     ParetoNBD
     """
+    _refuse_if_too_few(summary, frequency)
     (x, tx, TT), w = _compress(summary[frequency], summary[recency], summary[T])
 
     def negll(lp):
@@ -400,6 +540,7 @@ def fit_gamma_gamma(summary, frequency="frequency", monetary="monetary_value"):
     -------
     GammaGamma
     """
+    _refuse_if_too_few(summary, frequency, monetary, spend=True)
     keep = (summary[frequency] > 0) & (summary[monetary] > 0)
     (x, m), w = _compress(summary.loc[keep, frequency], summary.loc[keep, monetary])
 
@@ -663,22 +804,55 @@ def value_at_stake(effects, experience, margin, discount_rate, target=5.0, horiz
     return pd.DataFrame(rows).sort_values("at_stake", ascending=False).reset_index(drop=True)
 
 
+def _parse_dates(text):
+    """Dates of a text column as naive UTC, and whether naive and zoned dates were mixed.
+
+    A date with a zone (``Z``, ``+01:00``) is converted to UTC; a date without one is taken as
+    UTC already. Unreadable dates are NaT.
+    """
+    text = text.astype(str).str.strip()
+    zoned = text.str.contains(r"(?:Z|[+-]\d\d(?::?\d\d)?)$", regex=True) & text.str.contains(r"\d[T ]\d", regex=True)
+    dates = pd.to_datetime(text, errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+    readable = dates.notna()
+    mixed = bool((zoned & readable).any() and (~zoned & readable).any())
+    return dates, mixed
+
+
 def read_transactions(path, customer="customer_id", date="date", amount="amount"):
     """Read ``transactions.csv`` (one row per purchase), refusing plainly what cannot be used.
+
+    Dates may carry a time zone (``2024-01-01T10:00:00+02:00``, ``...Z``): they are converted to
+    UTC; dates without one are taken as UTC (a warning says so when both kinds are mixed).
+    Amounts below zero are refunds: they are kept, and the models net them against purchases
+    (see :func:`rfm`); a warning gives the counts, the same the models use.
 
     Returns
     -------
     transactions : pandas.DataFrame
-        ``customer_id`` (text), ``date`` (datetime), ``amount`` (float).
+        ``customer_id`` (text, NFC), ``date`` (datetime, naive UTC), ``amount`` (float);
+        ``attrs["source"]`` the file.
     warnings : list of Problem
 
     Raises
     ------
     InputError
-        Missing columns, unreadable dates, amounts that are not numbers, blank ids.
+        Missing columns, unreadable or implausible dates (before :data:`MIN_DATE` or in the
+        future), amounts that are not numbers, blank ids.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "transactions.csv"
+    >>> _ = f.write_text("customer_id,date,amount\\na,2024-01-01T01:00:00+02:00,10\\na,2024-01-02,-4\\n")
+    >>> tx, warnings = read_transactions(f)
+    >>> [str(d) for d in tx["date"]]
+    ['2023-12-31 23:00:00', '2024-01-02 00:00:00']
+    >>> print(warnings[0].message)  # doctest: +ELLIPSIS
+    dates mix time zones and dates without one (...); those without are taken as UTC
     """
     from .errors import InputError, Problem
     from .io import line_list, read_csv
+    from .segments import nfc
 
     file = str(path)
     table, warnings = read_csv(path, "transactions")
@@ -694,18 +868,26 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
     def where(mask):
         return line_list(lines[np.asarray(mask)])
 
-    ids = table[customer].astype(str).str.strip()
+    ids = nfc(table[customer].astype(str).str.strip())
     if (ids == "").any():
         problems.append(Problem(file, where(ids == ""), f"{customer} is blank"))
-    dates = pd.to_datetime(table[date].str.strip(), errors="coerce", format="mixed")
+    dates, mixed = _parse_dates(table[date])
     if dates.isna().any():
         sample = ", ".join(repr(v) for v in table.loc[dates.isna(), date].unique()[:3])
         problems.append(Problem(file, where(dates.isna()), f"{date} cannot be read as a date ({sample}); "
                                 "write dates as YYYY-MM-DD"))
+    early = dates < MIN_DATE
+    if early.any():
+        sample = ", ".join(repr(v) for v in table.loc[early, date].unique()[:3])
+        problems.append(Problem(file, where(early), f"{date} is not a plausible purchase date ({sample}); dates "
+                                f"must be from {MIN_DATE:%Y-%m-%d} on"))
     future = dates > pd.Timestamp.now() + pd.Timedelta(days=1)
     if future.any():
         sample = ", ".join(repr(v) for v in table.loc[future, date].unique()[:3])
         problems.append(Problem(file, where(future), f"{date} is in the future ({sample}); check the date format"))
+    if mixed:
+        warnings.append(Problem(file, "", f"{date}s mix time zones and dates without one (e.g. "
+                                f"{table[date].iloc[0]!r}); those without are taken as UTC", "warning"))
     values = pd.to_numeric(table[amount].str.strip(), errors="coerce")
     if values.isna().any():
         sample = ", ".join(repr(v) for v in table.loc[values.isna(), amount].unique()[:3])
@@ -717,7 +899,25 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
                                 f"must be finite and below {MAX_AMOUNT:,.0f}"))
     if problems:
         raise InputError(problems, warnings)
-    return pd.DataFrame({"customer_id": ids, "date": dates, "amount": values.astype(float)}), warnings
+    out = pd.DataFrame({"customer_id": ids, "date": dates, "amount": values.astype(float)})
+    out.attrs["source"] = file
+    summary = rfm(out, unit="W")
+    said = summary.attrs["refunds"]
+    if said["refunds"]:
+        negative = values < 0
+        parts = [f"{said['refunds']:,} refund(s) (amounts below zero, e.g. line {where(negative).split(',')[0]}) "
+                 "are netted against the same customer's purchase of that day, else their previous one"]
+        if said["unmatched"]:
+            parts.append(f"{said['unmatched']:,} with no earlier purchase are left out")
+        if said["returns"]:
+            parts.append(f"{said['returns']:,} purchase(s) netting to zero or less are returns, not purchases")
+        if said["customers_without_purchase"]:
+            parts.append(f"{said['customers_without_purchase']:,} customer(s) are left with no purchase")
+        warnings.append(Problem(file, "", "; ".join(parts), "warning"))
+    why = too_few_to_fit(summary)
+    if why:
+        warnings.append(Problem(file, "", why + "; the lifetime-value report will stop with this message", "warning"))
+    return out, warnings
 
 
 def load_transactions(study):

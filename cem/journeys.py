@@ -28,7 +28,8 @@ from .errors import InputError, Problem
 from .io import line_list, read_csv
 from .xes import read_xes
 from .schema import suggest
-from .segments import select_segment
+from .segments import nfc, select_segment
+from .survey import apply_renames
 
 __all__ = ["read_events", "load_events", "dfg", "variants", "funnel", "case_durations", "rework", "conformance",
            "dropoff_and_opportunity",
@@ -40,6 +41,9 @@ XES_COLUMNS = {"case:concept:name": "customer_id", "concept:name": "activity", "
 
 #: Below this many transitions the DFG sorts times too (no loop); above, a loop over pairs.
 _SMALL_LOG = 200_000
+
+#: Events dated before this are refused: a year 0001 or 1677 is a placeholder or a typo.
+MIN_DATE = "1900-01-01"
 
 #: Optional numeric columns of an event.
 MEASURES = ("rating", "effort", "revenue", "cost")
@@ -114,12 +118,23 @@ def read_events(path, G=None, mapping=None):
     mapping_file = mapping.pop("activities_file", None)
     if mapping_file:
         activities.update(_activity_map(Path(path).parent / mapping_file))
-    renames = {**{k: v for k, v in XES_COLUMNS.items() if k in table.columns},
-               **{v: k for k, v in mapping.items() if isinstance(v, str)}}
-    table = table.rename(columns=renames)
+    # study.yaml's renames first (a rename onto a column the file has is refused, naming both),
+    # then the XES names, unless the file has the column they stand for already.
+    table, problems = apply_renames(table, mapping, file, "events")
+    if problems:
+        raise InputError(problems, warnings)
+    mapped = {v for v in mapping.values() if isinstance(v, str)}
+    standard = {}
+    for key, name in XES_COLUMNS.items():
+        if key in table.columns and key not in mapped:
+            if name in table.columns:
+                warnings.append(Problem(file, "1", f"has both '{name}' and the XES attribute '{key}'; '{name}' is "
+                                        f"used (map {name}: '{key}' in study.yaml to use the other)", "warning"))
+            else:
+                standard[key] = name
+    table = table.rename(columns=standard)
     if table.empty:
         raise InputError.single(file, "has a header but no events")
-    problems = []
     for col in ("customer_id", "timestamp"):
         if col not in table.columns:
             hint = suggest(col, list(table.columns))
@@ -132,8 +147,8 @@ def read_events(path, G=None, mapping=None):
     if problems:
         raise InputError(problems, warnings)
 
-    table["customer_id"] = table["customer_id"].astype(str).str.strip()
-    ts = pd.to_datetime(table["timestamp"].str.strip(), errors="coerce", utc=True, format="mixed")
+    table["customer_id"] = nfc(table["customer_id"].astype(str).str.strip())
+    ts = pd.to_datetime(table["timestamp"].astype(str).str.strip(), errors="coerce", utc=True, format="mixed")
     excluded = {}
     bad_time = ts.isna()
     if bad_time.all():  # not a few bad rows: the column is not timestamps at all
@@ -150,6 +165,11 @@ def read_events(path, G=None, mapping=None):
         excluded["blank customer_id"] = int(blank_id.sum())
         warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
                                 "customer_id are left out", "warning"))
+    early = ts < pd.Timestamp(MIN_DATE, tz="UTC")
+    if early.any():
+        sample = ", ".join(repr(v) for v in table.loc[early, "timestamp"].unique()[:3])
+        problems.append(Problem(file, _lines(table.index[early]), f"timestamp is not a plausible date ({sample}); "
+                                f"events must be from {MIN_DATE} on"))
     future = ts > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     if future.any():
         sample = ", ".join(repr(v) for v in table.loc[future, "timestamp"].unique()[:3])

@@ -14,7 +14,28 @@ import pandas as pd
 from .errors import InputError, Problem
 from .schema import suggest
 
-__all__ = ["parse_segment", "segment_values", "select_segment"]
+__all__ = ["parse_segment", "segment_values", "select_segment", "nfc"]
+
+
+def nfc(values):
+    """Text in Unicode normal form C, so one id typed two ways ("é" as one code point or as
+    "e" + accent) is one id when files are matched by id.
+
+    Only non-ASCII cells are normalised (ASCII is NFC already), so ids cost nothing extra.
+
+    Examples
+    --------
+    >>> nfc(pd.Series(["Rene\u0301", "Ren\u00e9", "r1"])).tolist() == ["Ren\u00e9", "Ren\u00e9", "r1"]
+    True
+    """
+    import unicodedata
+
+    text = values.astype(str)
+    odd = ~text.str.isascii()
+    if odd.any():
+        text = text.copy()
+        text[odd] = [unicodedata.normalize("NFC", v) for v in text[odd]]
+    return text
 
 
 def parse_segment(segment):

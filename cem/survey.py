@@ -34,9 +34,10 @@ import pandas as pd
 from .errors import InputError, Problem
 from .io import line_list, read_csv
 from .schema import suggest
-from .segments import select_segment
+from .segments import nfc, select_segment
 
-__all__ = ["read_survey", "read_customers", "join_customers", "load_survey", "RATINGS", "MEASURES", "KANO_ANSWERS"]
+__all__ = ["read_survey", "read_customers", "join_customers", "load_survey", "apply_renames", "RATINGS", "MEASURES",
+           "KANO_ANSWERS"]
 
 #: The rating measures of the long form, each a 1-5 scale.
 RATINGS = ("importance", "satisfaction")
@@ -50,9 +51,66 @@ _KANO_WORDS = {"like": 1, "i like it": 1, "expect": 2, "must-be": 2, "must be": 
 MEASURES = RATINGS + ("functional", "dysfunctional")
 
 
+def apply_renames(table, mapping, file, what):
+    """Rename a file's columns as ``study.yaml``'s ``mappings: <what>:`` says (``name cem expects: column``).
+
+    A rename onto a column the file already has, or two names mapped onto one column, would
+    silently lose data (which ``respondent_id`` is the real one?): each is a problem naming
+    both columns, located on the header line.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    problems : list of Problem
+
+    Examples
+    --------
+    >>> t = pd.DataFrame(columns=["respondent_id", "Q1"])
+    >>> print(apply_renames(t, {"respondent_id": "Q1"}, "survey.csv", "survey")[1][0])
+    survey.csv:1: study.yaml maps respondent_id to column 'Q1', but the file has a 'respondent_id' column too; map respondent_id to one column only (rename or drop the other in the file)
+    """
+    problems = []
+    by_column = {}
+    for name, column in mapping.items():
+        if isinstance(column, str):
+            by_column.setdefault(column, []).append(str(name))
+    renames = {}
+    for column, names in by_column.items():
+        if len(names) > 1:
+            problems.append(Problem(file, "1", f"study.yaml maps {' and '.join(repr(n) for n in names)} onto the same "
+                                    f"column '{column}' (mappings: {what}:); give each its own column"))
+            continue
+        name = names[0]
+        if name == column or column not in table.columns:
+            continue
+        if name in table.columns and name not in by_column:
+            problems.append(Problem(file, "1", f"study.yaml maps {name} to column '{column}', but the file has a "
+                                    f"'{name}' column too; map {name} to one column only (rename or drop the other "
+                                    "in the file)"))
+            continue
+        renames[column] = name
+    return table.rename(columns=renames), problems
+
+
 def _wide_to_long(table, wide, file):
-    """Stack a wide export into the long form; ``wide`` maps need id -> {measure: column}."""
+    """Stack a wide export into the long form; ``wide`` maps need id -> {measure: column}.
+
+    A column may hold one need's one measure: two needs (or measures) mapped onto one column
+    would count the same answers twice, so that is a problem naming both.
+    """
     problems, frames = [], []
+    used = {}
+    for need, columns in wide.items():
+        for measure, column in (columns.items() if isinstance(columns, dict) else ()):
+            if isinstance(column, str) and column in used:
+                other = used[column]
+                problems.append(Problem(file, "1", f"study.yaml maps need '{need}' ({measure}) onto column "
+                                        f"'{column}', which need '{other[0]}' ({other[1]}) uses already; give each "
+                                        "need and measure its own column"))
+            elif isinstance(column, str):
+                used[column] = (need, measure)
+    if problems:
+        return None, problems
     for need, columns in wide.items():
         if not isinstance(columns, dict):
             problems.append(Problem(file, "", f"mapping for need '{need}' must be {{importance: COLUMN, "
@@ -124,9 +182,9 @@ def read_survey(path, G=None, mapping=None):
     table, warnings = read_csv(path, "survey")
     mapping = dict(mapping or {})
     wide = mapping.pop("wide", None)
-    renames = {v: k for k, v in mapping.items() if isinstance(v, str)}
-    table = table.rename(columns=renames)
-    problems = []
+    table, problems = apply_renames(table, mapping, file, "survey")
+    if problems:
+        raise InputError(problems, warnings)
     if table.empty:
         raise InputError.single(file, "has a header but no answers")
     table["_line"] = np.arange(2, len(table) + 2)
@@ -149,8 +207,10 @@ def read_survey(path, G=None, mapping=None):
         raise InputError.single(file, "no answers: expected columns importance and satisfaction (1-5), "
                                 "or functional and dysfunctional (Kano)", "1")
 
-    table["respondent_id"] = table["respondent_id"].astype(str).str.strip()
-    table["need_id"] = table["need_id"].astype(str).str.strip()
+    # Ids compare in Unicode normal form C: "René" typed two ways is one respondent (wide
+    # exports and files not read by read_csv are normalised here too).
+    table["respondent_id"] = nfc(table["respondent_id"].astype(str).str.strip())
+    table["need_id"] = nfc(table["need_id"].astype(str).str.strip())
     blank_id = table["respondent_id"] == ""
     if blank_id.any():
         problems.append(Problem(file, line_list(table.loc[blank_id, "_line"]), "respondent_id is blank"))
@@ -230,7 +290,7 @@ def read_customers(path):
     if "customer_id" not in table.columns:
         hint = suggest("customer_id", list(table.columns))
         raise InputError.single(file, "no 'customer_id' column" + (f"; did you mean '{hint}'?" if hint else ""), "1")
-    table["customer_id"] = table["customer_id"].astype(str).str.strip()
+    table["customer_id"] = nfc(table["customer_id"].astype(str).str.strip())
     problems = []
     lines = pd.Series(np.arange(2, len(table) + 2), index=table.index)
     blank = table["customer_id"] == ""
