@@ -54,11 +54,15 @@ def _lines(index):
     return line_list(int(i) + 2 for i in index)
 
 
-def _read_table(path):
-    """The event file as a table of text cells, by its suffix: CSV, Parquet or XES (.gz)."""
+def _read_table(path, keep=()):
+    """The event file as a table of text cells, by its suffix: CSV, Parquet or XES (.gz).
+
+    ``keep``: XES attributes to keep beyond those cem reads (the columns study.yaml maps).
+    """
     name = str(path).lower()
     if name.endswith((".xes", ".xes.gz")):
-        return read_xes(path), []
+        table = read_xes(path, keep=keep)
+        return table, list(table.attrs.pop("warnings", []))
     if name.endswith(".parquet"):
         import pyarrow
 
@@ -112,8 +116,8 @@ def read_events(path, G=None, mapping=None):
         Missing columns, unknown step or touchpoint ids, measures that are not numbers.
     """
     file = str(path)
-    table, warnings = _read_table(path)
     mapping = dict(mapping or {})
+    table, warnings = _read_table(path, keep=[v for v in mapping.values() if isinstance(v, str)])
     activities = dict(mapping.pop("activities", None) or {})
     mapping_file = mapping.pop("activities_file", None)
     if mapping_file:
