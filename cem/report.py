@@ -307,10 +307,10 @@ def plan_runs(studies, by=None, out=None, settings=None):
     runs, failed, order, used = [], [], [], set()
     existing = outdir.read_runs(out) if out is not None else {}
     owner = {}  # folder name -> identity of the run in it
-    for name, record in existing.items():
+    for name, record in sorted(existing.items(), key=lambda kv: kv[0].endswith(".failed")):
         ident = record.get("identity") or (_study_identity(record.get("study", ""), record.get("segment"))
                                            if record.get("study") else "")
-        owner[name[:-len(".failed")] if name.endswith(".failed") else name] = ident
+        owner.setdefault(name[:-len(".failed")] if name.endswith(".failed") else name, ident)  # the good run's
     taken = set(owner)
     if out is not None and Path(out).is_dir():  # folders cem did not write are someone else's
         taken |= {p.name for p in Path(out).iterdir() if not p.name.startswith(".")}

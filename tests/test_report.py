@@ -382,3 +382,204 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in r.stderr
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+# --- The report folder is the user's: cem touches only what it wrote (hardening, round two) -----
+
+def _mini(folder, customers=None, slow=False):
+    folder.mkdir(parents=True)
+    (folder / "model.yaml").write_text(MINI)
+    if customers:
+        (folder / "customers.csv").write_text(customers)
+    if slow:
+        (folder / "SLOW").write_text("")
+    return folder
+
+
+def test_a_folder_with_a_git_repository_is_refused_and_never_touched(tmp_path):
+    study = _mini(tmp_path / "bikes")
+    out = tmp_path / "o"
+    (out / ".git" / "objects").mkdir(parents=True)
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (out / ".venv").mkdir()
+    r = _cli(study, "--out", out, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "is not a cem report folder and is not empty" in r.stderr and "--into-existing" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == [".git", ".venv"]
+    r = _cli(study, "--out", out, "--into-existing", "--notebooks", _suite(tmp_path / "suite"), timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n" and (out / ".venv").is_dir()
+    assert (out / "bikes" / "01_journey_model.html").exists()
+    # A user's own index.html is never overwritten.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("<p>my page</p>")
+    r = _cli(study, "--out", mine, "--into-existing", timeout=300)
+    assert r.returncode == 2 and "index.html that cem did not write" in r.stderr
+    assert (mine / "index.html").read_text() == "<p>my page</p>"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--timeout", "0"], "--timeout: must be a number of seconds above 0"),
+    (["--timeout", "-1"], "--timeout: must be a number of seconds above 0"),
+    (["--timeout", "nan"], "--timeout: must be a number of seconds above 0"),
+    (["--jobs", "0"], "--jobs: must be a whole number from 1 to 256"),
+    (["--jobs", "-2"], "--jobs: must be a whole number from 1 to 256"),
+])
+def test_settings_are_checked_before_anything_is_written(tmp_path, args, says):
+    from cem.cli import main
+
+    study = _mini(tmp_path / "bikes")
+    assert main(["report", str(study), "--out", str(tmp_path / "out"), *args]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    from cem.errors import CemError
+    from cem.report import write_index
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(CemError, match="No space left on device"):
+        write_index(tmp_path, [])
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_segment_values_that_share_a_safe_name_never_share_a_run(tmp_path):
+    values = ["x y", "x_y", "x\ty"]
+    rows = "".join(f'c{i},"{v}"\n' for i, v in enumerate(values))
+    study = _mini(tmp_path / "shop", customers="customer_id,segment\n" + rows)
+    suite = _suite(tmp_path / "suite")
+    out = tmp_path / "out"
+    results = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2)
+    assert [r.status for r in results] == ["ok"] * 3, [r.errors for r in results]
+    assert len({r.run for r in results}) == 3
+    from cem.outdir import run_name
+
+    seen = set()
+    for r in results:
+        data = json.loads((out / r.run / "run.json").read_text())
+        column, value = data["segment"]
+        assert r.run == run_name("shop", value) and data["title"].endswith(f"(segment = {value})")
+        seen.add(value)
+    assert seen == set(values)
+    lines = []
+    again = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2, resume=True, echo=lines.append)
+    assert [r.run for r in again] == [r.run for r in results]
+    assert sum("skipped (--resume)" in line for line in lines) == 3
+    assert (out / "index.html").read_text().count("<tr class=") == 3
+
+
+def test_a_run_is_resumed_by_its_inputs_and_a_stale_failure_does_not_rerun_it(tmp_path):
+    suite = _suite(tmp_path / "suite")
+    a, b = _mini(tmp_path / "a" / "bikes"), _mini(tmp_path / "b" / "bikes")
+    out = tmp_path / "out"
+    first = run_report([a], out, notebooks_dir=suite, jobs=1)
+    second = run_report([b], out, notebooks_dir=suite, jobs=1)  # another study of the same name
+    assert first[0].run == "bikes" and second[0].run == "bikes-2"
+    assert json.loads((out / "bikes" / "run.json").read_text())["study"] == str(a)
+    # A changed input is not the same run: --resume runs it again.
+    (a / "model.yaml").write_text(MINI.replace("Book a repair", "Book a repair online"))
+    lines = []
+    run_report([a, b], out, notebooks_dir=suite, jobs=1, resume=True, echo=lines.append)
+    assert any("bikes-2: complete already" in x for x in lines) and any(" 1/1 bikes: ok" in x for x in lines)
+    # An old failed attempt beside a newer good run is history: --resume does not rerun it forever.
+    failed = out / "bikes.failed"
+    failed.mkdir()
+    (failed / "run.json").write_text(json.dumps({"run": "bikes", "status": "failed", "finished": "2000-01-01T00:00:00",
+                                                 "inputs": json.loads((out / "bikes" / "run.json").read_text())["inputs"]}))
+    lines = []
+    run_report([a, b], out, notebooks_dir=suite, jobs=1, resume=True, echo=lines.append)
+    assert sum("complete already" in x for x in lines) == 2
+
+
+def test_a_failed_runs_messages_carry_pseudonyms_not_customer_ids(tmp_path, monkeypatch):
+    study = _mini(tmp_path / "shop", customers="customer_id,segment\nACME-000042,a\nACME-000042,b\n")
+    monkeypatch.setenv("CEM_PSEUDONYM_KEY", KEY)
+    res = run_study(study, tmp_path / "out")
+    assert res.status == "failed"
+    from cem.privacy import pseudonymise
+
+    for name in ("run.json", "log.txt"):
+        text = (tmp_path / "out" / "shop" / name).read_text()
+        assert "ACME-000042" not in text and pseudonymise("ACME-000042", KEY) in text
+    from cem.report import write_index
+
+    write_index(tmp_path / "out", [res])
+    assert "ACME-000042" not in (tmp_path / "out" / "index.html").read_text()
+
+
+def _descendants(pid):
+    import psutil
+
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _wait_for(predicate, seconds):
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_batch_stopped_by_a_signal_leaves_no_process_and_resume_completes(tmp_path, how):
+    """Two batches into one folder: the second is refused while the first writes. The first is
+    stopped mid-run by SIGTERM or kill -9: within 5 s no worker or kernel is left, nothing is written
+    after it, the index lists what finished, and --resume completes the batch."""
+    import signal
+    import time
+
+    import psutil
+
+    suite = _suite(tmp_path / "suite", **{"01": SLEEPER})
+    fast = _mini(tmp_path / "fast")
+    slow = _mini(tmp_path / "slow", slow=True)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cem.cli", "report", str(fast), str(slow), "--out", str(out),
+                             "--notebooks", str(suite), "--jobs", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert _wait_for(lambda: (out / "fast" / "run.json").exists(), 240)
+    # The slow run's kernel is busy: a second batch into the same folder is refused, naming the first.
+    second = _cli(fast, "--out", out, "--notebooks", suite, timeout=300)
+    assert second.returncode == 2 and f"another cem report is writing into it (process {proc.pid}" in second.stderr
+    assert _wait_for(lambda: any("ipykernel" in " ".join(p.cmdline()) for p in _descendants(proc.pid)), 60)
+    family = _descendants(proc.pid)
+    time.sleep(1)
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=60)
+    gone, alive = psutil.wait_procs(family, timeout=5)
+    assert not alive, [p.cmdline() for p in alive]
+    if how == "SIGTERM":
+        assert proc.returncode == 128 + signal.SIGTERM and "stopped by signal" in err and "Traceback" not in err
+    time.sleep(3)
+    assert not (out / "slow").exists()  # nothing moved into place after the batch ended
+    index = (out / "index.html").read_text()
+    assert 'href="fast/01_journey_model.html"' in index
+    (slow / "SLOW").unlink()
+    r = _cli(fast, slow, "--out", out, "--notebooks", suite, "--resume", timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "fast: complete already" in r.stderr and "1/1 slow: ok" in r.stderr
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.is_dir()]  # staging cleared
+    assert "2 run(s), 0 failed" in (out / "index.html").read_text()
+
+
+def test_the_index_lists_the_runs_of_earlier_batches(tmp_path):
+    suite = _suite(tmp_path / "suite")
+    out = tmp_path / "out"
+    run_report([_mini(tmp_path / "one")], out, notebooks_dir=suite, jobs=1)
+    run_report([_mini(tmp_path / "two")], out, notebooks_dir=suite, jobs=1)
+    index = (out / "index.html").read_text()
+    assert "2 run(s), 0 failed" in index
+    assert 'href="one/01_journey_model.html"' in index and 'href="two/01_journey_model.html"' in index
+    assert index.index('href="two/') < index.index('href="one/')  # this batch first
