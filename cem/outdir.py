@@ -146,6 +146,13 @@ def claim_folder(out, into_existing=False):
     cem.errors.CemError: ... is not a cem report folder and is not empty (it holds notes.txt); ...
     """
     out = Path(out)
+    try:
+        return _claim(out, into_existing)
+    except OSError as exc:  # a name too long, a folder that cannot be read or written
+        raise CemError(f"--out {out}: cannot be used: {exc.strerror or exc}") from None
+
+
+def _claim(out, into_existing):
     if out.exists() and not out.is_dir():
         raise CemError(f"--out {out}: is a file, not a folder; name a folder for the reports")
     marker = out / FOLDER_MARKER
@@ -153,10 +160,7 @@ def claim_folder(out, into_existing=False):
         index = out / "index.html"
         ours = index.exists() and _is_cem_index(index)
         if not ours:
-            try:
-                names = sorted(p.name for p in out.iterdir())
-            except OSError as exc:
-                raise CemError(f"--out {out}: cannot be read: {exc.strerror}") from None
+            names = sorted(p.name for p in out.iterdir())
             if names and not into_existing:
                 shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
                 raise CemError(f"--out {out}: is not a cem report folder and is not empty (it holds {shown}); "
@@ -166,13 +170,10 @@ def claim_folder(out, into_existing=False):
     if index.exists() and not _is_cem_index(index):
         raise CemError(f"--out {out}: holds an index.html that cem did not write; cem will not replace it: "
                        "name another folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        if not marker.exists():
-            _write_atomic(marker, "This folder holds reports written by `cem report`; cem replaces only what it "
-                                  "wrote here.\n")
-    except OSError as exc:
-        raise CemError(f"--out {out}: cannot be written: {exc.strerror or exc}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    if not marker.exists():
+        _write_atomic(marker, "This folder holds reports written by `cem report`; cem replaces only what it "
+                              "wrote here.\n")
     return out
 
 
