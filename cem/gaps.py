@@ -226,7 +226,8 @@ def gap_metrics(G, gaps):
 def explain_gaps(gaps, top=5):
     """A plain-language reading of the gaps for a client, as Markdown.
 
-    Text from the model is HTML-escaped, so a name cannot inject markup into a report.
+    Text from the model reaches the Markdown as text only (:func:`cem.markup.md_escape`): a
+    name cannot become a link, an image, HTML or math in a report.
 
     Parameters
     ----------
@@ -242,16 +243,16 @@ def explain_gaps(gaps, top=5):
     Examples
     --------
     >>> import pandas as pd
-    >>> g = pd.DataFrame([("no_touchpoint", "S", "S", "high", "'<b>Pay</b>' has no touchpoint.")],
+    >>> g = pd.DataFrame([("no_touchpoint", "S", "S", "high", "'<b>Pay</b> ![x](http://h/p.png)' has no touchpoint.")],
     ...                  columns=["gap", "node", "step", "severity", "explanation"])
     >>> print(explain_gaps(g))
     The model shows **1 gap**: 1 high, 0 medium, 0 low.
     <BLANKLINE>
     The most serious:
     <BLANKLINE>
-    1. **Step without a touchpoint** (high): '&lt;b&gt;Pay&lt;/b&gt;' has no touchpoint.
+    1. **Step without a touchpoint** (high): \\'\\<b\\>Pay\\<\\/b\\> \\!\\[x\\]\\(http\\:\\/\\/h\\/p\\.png\\)\\' has no touchpoint\\.
     """
-    import html
+    from .markup import md_escape
 
     if gaps.empty:
         return "The model shows **no structural gap**: every step is served, performed and supported."
@@ -260,5 +261,6 @@ def explain_gaps(gaps, top=5):
     lines = [f"The model shows **{n} gap{'s' if n != 1 else ''}**: "
              + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES) + ".", "", "The most serious:", ""]
     for i, row in enumerate(gaps.head(top).itertuples(), 1):
-        lines.append(f"{i}. **{GAP_TYPES.get(row.gap, row.gap)}** ({row.severity}): {html.escape(row.explanation, quote=False)}")
+        lines.append(f"{i}. **{md_escape(GAP_TYPES.get(row.gap, row.gap))}** ({md_escape(row.severity)}): "
+                     f"{md_escape(row.explanation)}")
     return "\n".join(lines)

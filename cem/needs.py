@@ -495,11 +495,12 @@ def survey_overview(survey, respondent="respondent_id", need="need_id"):
 def explain_opportunities(opp, top=5):
     """A plain-language reading of the opportunity table for a client, as Markdown.
 
-    Statements are HTML-escaped.
+    Statements and ids reach the Markdown as text only (:func:`cem.markup.md_escape`): no
+    link, image, HTML or math.
 
     Examples
     --------
-    >>> o = pd.DataFrame({"need_id": ["N1", "N2"], "statement": ["Minimize the time to <x>", "Maximize y"],
+    >>> o = pd.DataFrame({"need_id": ["N1", "N2"], "statement": ["Minimize the time to <x> ($)", "Maximize y"],
     ...                   "n": [270, 270], "importance": [7.41, 3.0], "satisfaction": [2.78, 6.0],
     ...                   "opportunity": [12.04, 3.0], "served": ["underserved", "overserved"]})
     >>> print(explain_opportunities(o))
@@ -507,9 +508,9 @@ def explain_opportunities(opp, top=5):
     <BLANKLINE>
     The largest opportunities:
     <BLANKLINE>
-    1. Minimize the time to &lt;x&gt; (N1): importance 7.4, satisfaction 2.8, **opportunity 12.0**
+    1. Minimize the time to \\<x\\> \\(\\$\\) (N1): importance 7.4, satisfaction 2.8, **opportunity 12.0**
     """
-    import html
+    from .markup import md_escape
 
     rated = opp.dropna(subset=["opportunity"])
     under = rated[rated["opportunity"] > 10]
@@ -520,8 +521,8 @@ def explain_opportunities(opp, top=5):
     if len(under):
         lines += ["The largest opportunities:", ""]
         for i, row in enumerate(under.nlargest(top, "opportunity").itertuples(), 1):
-            text = html.escape(str(row.statement if isinstance(row.statement, str) else row.need_id), quote=False)
-            lines.append(f"{i}. {text} ({html.escape(str(row.need_id), quote=False)}): importance "
+            text = md_escape(row.statement if isinstance(row.statement, str) else row.need_id)
+            lines.append(f"{i}. {text} ({md_escape(row.need_id)}): importance "
                          f"{row.importance:.1f}, satisfaction {row.satisfaction:.1f}, **opportunity {row.opportunity:.1f}**")
     else:
         lines.append("No need is underserved: the design meets what respondents find important.")

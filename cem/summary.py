@@ -24,8 +24,6 @@ says which rule ranked. Ties keep the journey's order.
 """
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from .gaps import find_gaps
@@ -208,12 +206,16 @@ def _evidence(row, currency):
 def explain_priorities(table, links=True):
     """The priorities as Markdown for the client: one numbered item each, with its evidence and links.
 
-    Every text from the model or data is HTML-escaped.
+    Every text from the model or data reaches the Markdown as text only
+    (:func:`cem.markup.md_escape`): no link, image, HTML or math. The links are cem's own, to
+    the run's other pages.
     """
-    e = html.escape
+    from .markup import md_escape as e
+
     if table.empty:
         return "Nothing stands out: no step carries measured value at stake, unmet need or a design gap."
-    lines = [f"Ranked by {e(table.attrs.get('basis', ''))}.", ""]
+    # The basis and the missing inputs are cem's own sentences; every other text comes from the study.
+    lines = [f"Ranked by {table.attrs.get('basis', '')}.", ""]
     for row in table.itertuples():
         who = f" Who is there: {e(row.actors)}." if row.actors else " Nobody is assigned to this step."
         where = f" Touchpoints: {e(row.touchpoints)}." if row.touchpoints else " No touchpoint serves it."
@@ -223,7 +225,7 @@ def explain_priorities(table, links=True):
         lines.append(f"{row.rank}. **{e(str(row.name))}** ({e(str(row.stage))}). {e(row.evidence)}.{who}{where}{see}")
     missing = table.attrs.get("missing") or []
     if missing:
-        lines += ["", "**Not measured in this study:**", ""] + [f"- {e(m)}" for m in missing]
+        lines += ["", "**Not measured in this study:**", ""] + [f"- {m}" for m in missing]
     return "\n".join(lines)
 
 
