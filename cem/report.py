@@ -184,6 +184,8 @@ def _cell_failure(nb_path, exc=None):
     import nbformat
 
     reason = f"{type(exc).__name__}: {_last_line(exc)}" if exc is not None else "failed"
+    if "DeadKernel" in type(exc).__name__:
+        reason += " (the kernel was killed: by the system when it ran out of memory, or by a signal)"
     # A timeout interrupts the kernel, which leaves a KeyboardInterrupt in the cell: name the timeout.
     timed_out = isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__
     if timed_out:
@@ -200,7 +202,9 @@ def _cell_failure(nb_path, exc=None):
             if out.get("output_type") == "error" and not timed_out:
                 trace = _strip_ansi("\n".join(out.get("traceback", [])))
                 first = _first_code_line(cell.source)
-                return (f"cell {i} ({first}): {out.get('ename')}: {_strip_ansi(str(out.get('evalue')))}",
+                what = _strip_ansi(str(out.get("evalue"))) or ("the notebook ran out of memory"
+                                                                  if out.get("ename") == "MemoryError" else "")
+                return (f"cell {i} ({first}): {out.get('ename')}: {what}",
                         f"cell {i}:\n{cell.source}\n\n{trace}")
         if (cell.metadata.get("papermill") or {}).get("start_time"):
             started = i
