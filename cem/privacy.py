@@ -22,7 +22,8 @@ import secrets
 
 import pandas as pd
 
-__all__ = ["pseudonym_key", "pseudonymise", "contactable", "spreadsheet_safe", "safe_cell", "KEY_VARIABLE"]
+__all__ = ["pseudonym_key", "pseudonymise", "contactable", "spreadsheet_safe", "safe_cell", "unquote_cell",
+           "KEY_VARIABLE"]
 
 KEY_VARIABLE = "CEM_PSEUDONYM_KEY"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,12 +79,32 @@ def contactable(customers, column="opt_in"):
 def safe_cell(value):
     """A cell value a spreadsheet shows as text: a quote before text that would start a formula.
 
+    Text that starts with a quote followed by a formula character or another quote gets one
+    more quote, so :func:`unquote_cell` gives back exactly the original text.
+
     Examples
     --------
-    >>> safe_cell("=1+1"), safe_cell("ok"), safe_cell(-3)
-    ("'=1+1", 'ok', -3)
+    >>> safe_cell("=1+1"), safe_cell("ok"), safe_cell(-3), safe_cell("'=x")
+    ("'=1+1", 'ok', -3, "''=x")
     """
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) or (value[:1] == "'" and value[1:2] in (*_FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
+def unquote_cell(value):
+    """The original text of a cell :func:`safe_cell` wrote: its added quote taken off.
+
+    Examples
+    --------
+    >>> [unquote_cell(safe_cell(v)) for v in ("=1+1", "'=x", "''", "'plain", 3)]
+    ['=1+1', "'=x", "''", "'plain", 3]
+    """
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in (*_FORMULA_START, "'"):
+        return value[1:]
+    return value
 
 
 def spreadsheet_safe(table):

@@ -14,6 +14,7 @@ workbook -> graph (or back to YAML) without loss; :func:`write_model_yaml` write
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -23,15 +24,19 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .errors import InputError
+from .errors import InputError, Problem
 from .graph import related
 from .schema import SECTIONS, SHORTHAND_LINKS
 
 __all__ = ["read_workbook", "write_workbook", "graph_to_tables", "write_model_yaml", "SHEETS",
-           "MAX_WORKBOOK_BYTES"]
+           "MAX_WORKBOOK_BYTES", "MAX_SHEET_ROWS"]
 
 #: Sheet name of each section.
 SHEETS = {section: section.capitalize() for section in SECTIONS} | {"links": "Links", "model": "Model"}
+
+#: Rows a model sheet may have (header included, plus one): a model is a few hundred rows, and a
+#: million-row sheet would give millions of error lines. Longer sheets are refused, named.
+MAX_SHEET_ROWS = 20_000
 
 #: Decompressed size above which a workbook is refused (a zip bomb stops here).
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
@@ -151,7 +156,7 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
     ins = wb.active
     ins.title = "Instructions"
     for i, line in enumerate(_INSTRUCTIONS, 1):
-        ins.cell(i, 1, line).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
+        ins.cell(i, 1, safe_cell(line)).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
     ins.column_dimensions["A"].width = 110
     lists = wb.create_sheet("Lists")
     vocab = {}
@@ -164,16 +169,16 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
     vocab["relation"] = (col, tuple(RELATIONS))
     vocab["role_link"] = (col + 1, tuple(LINK_ATTRIBUTES["role"][1]))
     for name, (c, choices) in vocab.items():
-        lists.cell(1, c, name)
+        lists.cell(1, c, safe_cell(name))
         for r, value in enumerate(choices, 2):
-            lists.cell(r, c, value)
+            lists.cell(r, c, safe_cell(value))
     lists.sheet_state = "hidden"
     head_fill = PatternFill("solid", fgColor="D6EAF8")
 
     def sheet(title, columns, rows, choice_of):
         ws = wb.create_sheet(title)
         for c, name in enumerate(columns, 1):
-            cell = ws.cell(1, c, name)
+            cell = ws.cell(1, c, safe_cell(name))  # extra columns come from the model: text, never a formula
             cell.font = Font(bold=True)
             cell.fill = head_fill
             ws.column_dimensions[get_column_letter(c)].width = 48 if name in ("name", "statement") else 16
@@ -201,9 +206,9 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
     model.cell(1, 1, "setting").font = Font(bold=True)
     model.cell(1, 2, "value").font = Font(bold=True)
     for r, key in enumerate(_MODEL_FIELDS, 2):
-        model.cell(r, 1, key)
+        model.cell(r, 1, safe_cell(key))
         if tables.get("model", {}).get(key) is not None:
-            model.cell(r, 2, tables["model"][key])
+            model.cell(r, 2, safe_cell(tables["model"][key]))  # the model's name is the client's text
     model.column_dimensions["B"].width = 60
     for section, (kind, fields) in SECTIONS.items():
         columns = _fields(section)
@@ -225,8 +230,84 @@ def _split_ids(value):
     return value
 
 
+def _macro_parts(z):
+    """The parts of an opened workbook zip that mark it macro-enabled (a VBA project), if any."""
+    names = [i.filename for i in z.infolist()]
+    found = [n for n in names if n.lower().endswith("vbaproject.bin")]
+    if "[Content_Types].xml" in names:
+        with z.open("[Content_Types].xml") as fh:
+            types = fh.read(1 << 20)  # a content-types part is a few kB; more is not read
+        if b"macroEnabled" in types or b"vbaProject" in types:
+            found.append("[Content_Types].xml: macro-enabled content type")
+    return found
+
+
+def _too_long(rows):
+    return (f"the sheet has {f'{rows - 1:,}' if rows else 'more than ' + format(MAX_SHEET_ROWS, ',')} rows; a model "
+            f"sheet may have at most {MAX_SHEET_ROWS:,} (one row per job, step, need, ...; a model is a few hundred): "
+            "delete the rows that are not the model's")
+
+
+def _blank(row):
+    return row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _sheet_rows(ws):
+    """``[(row number, values), ...]``: the first row, then the rows that are not blank; and
+    whether the sheet has more than :data:`MAX_SHEET_ROWS` of those (reading stops there, so a
+    million-row sheet costs no more than a full one)."""
+    rows = []
+    for r, row in enumerate(ws.iter_rows(values_only=True), 1):
+        if r == 1 or not _blank(row):
+            rows.append((r, row))
+            if len(rows) > MAX_SHEET_ROWS + 1:
+                return rows, True
+    return rows, False
+
+
+_ROW_WITH_CELLS = re.compile(rb"<(?:\w+:)?row(?:\s[^>]*[^/])?>\s*<(?:\w+:)?c[\s>/]")
+
+
+def _long_sheets(z):
+    """``{sheet title: rows}`` of the sheets with more than :data:`MAX_SHEET_ROWS` rows holding cells.
+
+    Counted on the sheet's XML before openpyxl opens the workbook: openpyxl scans a whole sheet
+    that does not declare its size, which for a million rows takes many seconds.
+    """
+    import posixpath
+    from xml.etree import ElementTree
+
+    names = set(z.namelist())
+    if "xl/workbook.xml" not in names:
+        return {}
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names \
+            else None
+    except ElementTree.ParseError:
+        return {}  # openpyxl reports the damaged workbook
+    targets = {r.get("Id"): r.get("Target", "") for r in (rels if rels is not None else [])}
+    out = {}
+    for sheet in book.iter():
+        if not sheet.tag.endswith("}sheet") or sheet.get("name") is None:
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if part in names:
+            rows = len(_ROW_WITH_CELLS.findall(z.read(part)))
+            if rows > MAX_SHEET_ROWS + 1:
+                out[sheet.get("name")] = rows
+    return out
+
+
 def read_workbook(path):
     """Read a model workbook into the raw sections of a model file, and a cell locator.
+
+    Refused, with a message naming the sheet: a macro-enabled workbook (``.xlsm`` content, even
+    renamed ``.xlsx``), a model sheet that is hidden or very hidden (whoever edits the workbook
+    could not see what cem reads), a sheet with more than :data:`MAX_SHEET_ROWS` rows. Text that
+    :func:`write_workbook` quoted (``'=...``) is read back as the original text.
 
     Returns
     -------
@@ -238,8 +319,21 @@ def read_workbook(path):
     Raises
     ------
     InputError
-        Not an Excel workbook, too large once decompressed, no model sheets.
+        Not an Excel workbook, too large once decompressed, macro-enabled, hidden or too long
+        model sheets, no model sheets.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from cem.io import load_model
+    >>> G = load_model("data/examples/solar")  # doctest: +SKIP
+    >>> f = write_workbook(G, pathlib.Path(tempfile.mkdtemp()) / "model.xlsx")  # doctest: +SKIP
+    >>> data, locate = read_workbook(f)  # doctest: +SKIP
+    >>> locate(("steps", 0, "stage"), "stage")  # doctest: +SKIP
+    'Steps!E2'
     """
+    from .privacy import unquote_cell
+
     file = str(path)
     p = Path(path)
     if not p.is_file():
@@ -247,12 +341,19 @@ def read_workbook(path):
     try:
         with zipfile.ZipFile(p) as z:
             size = sum(i.file_size for i in z.infolist())
+            macros = _macro_parts(z) if size <= MAX_WORKBOOK_BYTES else []
+            long_sheets = _long_sheets(z) if size <= MAX_WORKBOOK_BYTES and not macros else {}
     except zipfile.BadZipFile:
         raise InputError.single(file, "is not an Excel workbook (.xlsx); if it is a CSV, save it as a workbook "
                                 "or write the model as model.yaml") from None
     if size > MAX_WORKBOOK_BYTES:
         raise InputError.single(file, f"expands to {size / 2**20:,.0f} MiB when opened; a model workbook may "
                                 f"be at most {MAX_WORKBOOK_BYTES / 2**20:,.0f} MiB")
+    if macros:
+        raise InputError.single(file, f"is a macro-enabled workbook (.xlsm: {macros[0]}); cem reads no macros: "
+                                "save it as 'Excel Workbook (.xlsx)'")
+    if long_sheets:
+        raise InputError([Problem(file, title, _too_long(rows)) for title, rows in long_sheets.items()])
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -262,35 +363,43 @@ def read_workbook(path):
     row_numbers = {}  # (section, record index) -> sheet row
     data = {}
     found = False
+    problems = []
     by_title = {v: k for k, v in SHEETS.items()}
     for ws in wb.worksheets:
         section = by_title.get(ws.title)
         if section is None:
             continue
         found = True
-        rows = list(ws.iter_rows(values_only=True))
+        state = getattr(ws, "sheet_state", "visible")
+        if state != "visible":
+            problems.append(Problem(file, ws.title, f"the sheet is {'very hidden' if state == 'veryHidden' else state}"
+                                    "; a model table must be visible to whoever edits the workbook: unhide it "
+                                    "(right-click a sheet tab > Unhide) or delete it"))
+            continue
+        rows, too_long = _sheet_rows(ws)
+        if too_long:
+            problems.append(Problem(file, ws.title, _too_long(None)))
+            continue
         if not rows:
             continue
         if section == "model":
             meta = {}
-            for r, row in enumerate(rows[1:], 2):
+            for r, row in rows[1:]:
                 if row and row[0] is not None and len(row) > 1 and row[1] is not None:
-                    meta[str(row[0]).strip()] = row[1]
-                    cells[("model", str(row[0]).strip())] = f"Model!B{r}"
+                    key = str(unquote_cell(row[0])).strip()
+                    meta[key] = unquote_cell(row[1])
+                    cells[("model", key)] = f"Model!B{r}"
             data["model"] = meta
             continue
-        header = [str(h).strip() if h is not None else None for h in rows[0]]
+        header = [str(unquote_cell(h)).strip() if h is not None else None for h in rows[0][1]]
         header_cells[section] = {h: (ws.title, get_column_letter(c)) for c, h in enumerate(header, 1) if h}
         records = []
-        for r, row in enumerate(rows[1:], 2):
-            if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
+        for r, row in rows[1:]:
             rec = {}
             for c, (name, value) in enumerate(zip(header, row), 1):
                 if name is None or value is None or (isinstance(value, str) and not value.strip()):
                     continue
-                if isinstance(value, str) and value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-                    value = value[1:]  # the quote write_workbook put before formula-like text
+                value = unquote_cell(value)  # the quote write_workbook put before formula-like text
                 rec[name] = _split_ids(value) if name in ("step", "actor", "provided_by") else value
                 cells[(section, len(records), name)] = f"{ws.title}!{get_column_letter(c)}{r}"
             cells[(section, len(records))] = f"{ws.title}!A{r}"
@@ -298,6 +407,8 @@ def read_workbook(path):
             records.append(rec)
         data[section] = records
     wb.close()
+    if problems:
+        raise InputError(problems)
     if not found:
         raise InputError.single(file, f"has none of the model's sheets ({', '.join(SHEETS.values())}); start "
                                 "from the template of `cem new`")
