@@ -1,5 +1,11 @@
 """Every figure of cem. Each takes ``ax=`` (a new figure when None) and returns the axes.
 
+Every text from a model or data (names, ids, currency, segment values) is drawn as plain text:
+matplotlib reads text between two ``$`` as mathtext, so "Pay $50 now, $20 later" would come
+out garbled (or fail to draw). :func:`_plain` escapes ``$`` as ``\\$``, which matplotlib draws
+as a dollar sign; the escape lives in the string itself, so it also holds for tick labels
+matplotlib makes afresh at draw time (``parse_math=False`` would not carry over to those).
+
 The journey map is drawn on a grid: one column per customer step, left to right in the
 designed order, under a band naming the lifecycle stage; one lane per company job, per actor
 (grouped by entity) and per touchpoint channel. Sizes are counted in text lines so the
@@ -47,12 +53,27 @@ def _plt():
     return plt
 
 
+def _plain(text):
+    """Text from a model or data as matplotlib draws it literally: no mathtext.
+
+    Examples
+    --------
+    >>> _plain("Pay $50 now, $20 later")
+    'Pay \\\\$50 now, \\\\$20 later'
+    >>> _plain(None), _plain(3)
+    ('', '3')
+    """
+    return "" if text is None else str(text).replace("$", "\\$")
+
+
 def _wrap(text, width=_WRAP, max_lines=None):
+    """Model text in lines of ``width`` characters at most, each line made :func:`_plain`."""
     lines = textwrap.wrap(str(text), width=width, break_long_words=True) or [""]
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: width - 1] + "\u2026"
-    return lines
+    # Escaped after wrapping: a "\\$" is never split across lines, and widths count what is drawn.
+    return [_plain(line) for line in lines]
 
 
 def _need_badge(G, needs):
@@ -122,7 +143,7 @@ def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, fo
     step_cells = {}
     for s in steps:
         lines = _wrap(G.nodes[s].get("name", s), max_lines=4, width=W)
-        step_cells[col[s]] = lines + [_need_badge(G, needs_at(G, s))]
+        step_cells[col[s]] = lines + [_plain(_need_badge(G, needs_at(G, s)))]
     lanes.append(("Customer steps", "step", step_cells))
 
     for job in company_jobs(G):
@@ -207,7 +228,7 @@ def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, fo
             start = i
     for k, (a, b, stage) in enumerate(runs):
         ax.add_patch(Rectangle((a + 0.02, 0.2), b - a - 0.04, stage_h - 0.4, color=_STAGE_COLORS[k % 2], lw=0))
-        ax.text((a + b) / 2, stage_h / 2, str(stage).replace("_", " ").upper(), ha="center", va="center",
+        ax.text((a + b) / 2, stage_h / 2, _plain(str(stage).replace("_", " ").upper()), ha="center", va="center",
                 fontsize=F, fontweight="bold", color="#1b4f72")
 
     def outline(node):
@@ -265,7 +286,7 @@ def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, fo
         y += h
     ax.axhline(y, color="#dddddd", lw=0.5)
 
-    ax.set_title(G.graph.get("name", "Journey map") if title is None else title, loc="left", fontsize=F + 4,
+    ax.set_title(_plain(G.graph.get("name", "Journey map") if title is None else title), loc="left", fontsize=F + 4,
                  fontweight="bold")
     from matplotlib.lines import Line2D
 
@@ -306,7 +327,7 @@ def gap_chart(gaps, ax=None):
     table = pd.crosstab(gaps["gap"], gaps["severity"]).reindex(columns=list(SEVERITIES), fill_value=0)
     table = table.loc[table.sum(axis=1).sort_values().index]
     left = None
-    labels = [GAP_TYPES.get(g, g) for g in table.index]
+    labels = [_plain(GAP_TYPES.get(g, g)) for g in table.index]
     for sev in SEVERITIES:
         vals = table[sev].to_numpy()
         ax.barh(labels, vals, left=left, color=SEVERITY_COLORS[sev], label=sev)
@@ -382,7 +403,7 @@ def opportunity_landscape(opp, ax=None, top=8, title=None):
     ax.set_xlabel("importance (% rating 4-5, /10)")
     ax.set_ylabel("satisfaction (% rating 4-5, /10)")
     ax.set_aspect("equal")
-    ax.set_title(title or "Opportunity landscape", loc="left", fontsize=10)
+    ax.set_title(_plain(title or "Opportunity landscape"), loc="left", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
@@ -400,7 +421,7 @@ def _label_points(ax, rows, gap=0.45):
     shift = max(0.0, ys[-1] - 9.7) if ys else 0.0  # keep the top label inside the axes
     for row, y in zip(rows.itertuples(), ys):
         left = row.importance > 2.5
-        ax.annotate(str(row.need_id), (row.importance, row.satisfaction),
+        ax.annotate(_plain(row.need_id), (row.importance, row.satisfaction),
                     xytext=(row.importance - 0.7 if left else row.importance + 0.7, y - shift), fontsize=7,
                     ha="right" if left else "left", va="center", arrowprops=dict(arrowstyle="-", lw=0.4,
                                                                                   color="#7f8c8d"))
@@ -566,11 +587,11 @@ def clv_distribution(clv, ax=None, currency=""):
         _, ax = plt.subplots(figsize=(7, 4))
     values = clv.dropna().to_numpy()
     ax.hist(values, bins=50, color="#5dade2")
-    ax.axvline(values.mean(), color="#c0392b", lw=1, label=f"mean {values.mean():,.0f} {currency}".strip())
+    ax.axvline(values.mean(), color="#c0392b", lw=1, label=_plain(f"mean {values.mean():,.0f} {currency}".strip()))
     top = values[values >= (values.max() if len(values) < 10 else sorted(values)[int(0.9 * len(values))])]
     share = top.sum() / values.sum() if values.sum() else 0
     ax.set_title(f"Lifetime value per customer: the top 10 % hold {share:.0%}", loc="left", fontsize=10)
-    ax.set_xlabel(f"lifetime value {currency}".strip())
+    ax.set_xlabel(_plain(f"lifetime value {currency}".strip()))
     ax.set_ylabel("customers")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -585,7 +606,7 @@ def holdout_chart(by_frequency, ax=None):
     x = list(range(len(by_frequency)))
     ax.plot(x, by_frequency["actual"], marker="o", color="#2c3e50", label="actual")
     ax.plot(x, by_frequency["predicted"], marker="s", ls="--", color="#e67e22", label="model")
-    ax.set_xticks(x, list(by_frequency.index))
+    ax.set_xticks(x, [_plain(i) for i in by_frequency.index])
     ax.set_xlabel("repeat purchases in the calibration period")
     ax.set_ylabel("mean purchases in the holdout period")
     ax.legend(frameon=False)
@@ -728,7 +749,7 @@ def needs_heatmap(G, opp=None, ax=None):
                 ax.text(j, i, f"{M[i, j]:.0f}", ha="center", va="center", fontsize=7)
     ax.set_xticks(range(len(steps)), ["\n".join(_wrap(G.nodes[s].get("name", s), 13, 3)) for s in steps],
                   fontsize=6)
-    ax.set_yticks(range(len(actors)), [G.nodes[a].get("name", a) for a in actors], fontsize=7)
+    ax.set_yticks(range(len(actors)), [_plain(G.nodes[a].get("name", a)) for a in actors], fontsize=7)
     ax.figure.colorbar(im, ax=ax, label="largest opportunity" if opp is not None else "needs", shrink=0.8)
     ax.set_title("Needs by step and actor" + (": where opportunity is highest" if opp is not None else ""),
                  loc="left", fontsize=10)
@@ -824,5 +845,5 @@ def poster(G, gaps=None, steps_per_row=12, title=None, size=A3_LANDSCAPE):
         journey_map(G, gaps=gaps, ax=ax, steps=chunk, compact=True, font=font, wrap=wrap, title="",
                     legend=i == len(chunks) - 1)
         ax.set_xlim(-_LABEL_COLS, per_row)
-    fig.suptitle(title or G.graph.get("name", "Journey map"), x=0.01, ha="left", fontsize=14, fontweight="bold")
+    fig.suptitle(_plain(title or G.graph.get("name", "Journey map")), x=0.01, ha="left", fontsize=14, fontweight="bold")
     return fig

@@ -186,3 +186,89 @@ def test_priority_chart_stacks_the_two_shares():
     assert widths == [0.0, 0.3, 0.4, 0.6]  # value at stake and unmet need, one bar each per step
     ends = sorted(round(p.get_x() + p.get_width(), 3) for p in ax.patches)
     assert ends[-1] == 0.9  # the stacked bar reaches the priority
+
+
+#: Names a matplotlib label would read as mathtext: two "$" make a math span ("50 now, " in
+#: italics), and "$x^$" is math that does not parse (drawing raises).
+DOLLARS = {"step": "Pay $50 now, $20 later", "bad_math": "Cost $x^$ ok", "model": "Plan $x$ and $y$"}
+
+
+def _dollar_model():
+    """The payroll model with dollars in the model's name, step, company step, actor, entity and touchpoint names."""
+    from cem.graph import journey_steps, nodes_of
+
+    G = load_model(EXAMPLES / "payroll")
+    G.graph["name"] = DOLLARS["model"]
+    steps = journey_steps(G)
+    G.nodes[steps[0]]["name"] = DOLLARS["step"]
+    G.nodes[steps[1]]["name"] = DOLLARS["bad_math"]
+    for kind in ("actor", "entity", "touchpoint", "job"):
+        for node in nodes_of(G, kind)[:2]:
+            G.nodes[node]["name"] = f"{G.nodes[node]['name']} {DOLLARS['bad_math']}"
+    company = [s for s in nodes_of(G, "step") if s not in steps]
+    G.nodes[company[0]]["name"] = DOLLARS["bad_math"]
+    return G
+
+
+def _drawn_texts(fig):
+    """Every text of a drawn figure (tick labels included) as matplotlib shows it, and whether it is math."""
+    from matplotlib.cbook import is_math_text
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # raises on mathtext that does not parse
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    assert not [t for t in texts if is_math_text(t)]  # no text is drawn as mathtext
+    return [t.replace("\\$", "$") for t in texts]  # matplotlib draws "\$" as "$"
+
+
+def test_dollars_in_names_are_drawn_as_text_not_mathtext(tmp_path):
+    import pandas as pd
+
+    from cem.journeys import dfg, funnel, variants
+    from cem.needs import opportunity, unmet_by_step
+    from cem.plots import (alignment_chart, clv_distribution, experience_curve, flow_map, funnel_chart,
+                           needs_heatmap, opportunity_landscapes, poster, step_effects_chart, unmet_chart,
+                           value_waterfall, variants_chart)
+    from cem.synth import event_log, survey
+    from cem.value import step_value
+
+    G = _dollar_model()
+    answers, _, _ = survey(G, n=120, seed=3)
+    opp = opportunity(answers, G)
+    by_segment = pd.concat([opp.assign(segment="Seg $a$"), opp.assign(segment="Seg $b^$")])  # segment values
+    events = event_log(G, 3000, seed=1)
+    events["step"] = events["step"].astype(str)
+    values = step_value(G, needs=opp, events=events)
+    steps = values["step"].tolist()
+    plan = pd.DataFrame({"rank": [1, 2], "name": [DOLLARS["step"], DOLLARS["bad_math"]], "priority": [0.9, 0.4],
+                         "stake_share": [0.6, 0.0], "unmet_share": [0.3, 0.4]})
+    effects = pd.DataFrame({"step": steps[:2], "coef": [-0.5, 0.1], "ci_low": [-0.8, -0.2], "ci_high": [-0.2, 0.4]})
+    variant_table = pd.DataFrame({"variant": [f"{DOLLARS['step']} > {DOLLARS['bad_math']}"], "share": [1.0]})
+    figures = {
+        "journey_map": journey_map(G).figure,
+        "poster": poster(G, steps_per_row=8),
+        "gap_chart": gap_chart(find_gaps(G)).figure,
+        "landscapes": opportunity_landscapes(by_segment, "segment").flat[0].figure,
+        "unmet": unmet_chart(unmet_by_step(opp, G)).figure,
+        "priority": priority_chart(plan).figure,
+        "experience": experience_curve(values).figure,
+        "waterfall": value_waterfall(values).figure,
+        "effects": step_effects_chart(effects, names={s: G.nodes[s]["name"] for s in steps}).figure,
+        "clv": clv_distribution(pd.Series([10.0, 20.0, 35.0] * 5), currency="US$").figure,
+        "flow": flow_map(G, dfg(events)).figure,
+        "funnel": funnel_chart(funnel(events, G)).figure,
+        "variants": variants_chart(variant_table).figure,
+        "heatmap": needs_heatmap(G, opp).figure,
+        "alignment": alignment_chart(G).figure,
+    }
+    shown = {name: " ".join(_drawn_texts(fig)).replace("\n", " ") for name, fig in figures.items()}
+    assert DOLLARS["model"] in shown["journey_map"] and DOLLARS["model"] in shown["poster"]
+    for name in ("journey_map", "priority", "experience", "waterfall", "effects", "funnel", "variants", "heatmap",
+                 "alignment", "flow"):
+        assert "Pay $50 now," in shown[name], name  # wrapped, but every dollar where it was typed
+    assert "Cost $x^$" in shown["priority"] and "Cost $x^$" in shown["alignment"]
+    assert "Seg $b^$" in shown["landscapes"]
+    assert "US$" in shown["clv"]
+    for name, fig in figures.items():
+        save_figure(fig, tmp_path, name, formats=("png",))  # drawing to PNG does not raise
+        plt.close(fig)
