@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import InputError
 from .graph import journey_steps, nodes_of, related
 
-__all__ = ["survey", "customer_needs", "write_study_data", "transactions", "journey_events", "event_log", "write_event_log"]
+__all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "event_log", "write_event_log"]
 
 #: Share of customers who go through an after-sales stage at all (the rest skip its steps).
 _OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
@@ -167,6 +167,59 @@ def survey(G, n=400, seed=0, underserved=None, segment_needs=None, segment_share
     return answers, customers, truth
 
 
+def _check_count(option, value, least=1):
+    """Refuse a count that is not a whole number of at least ``least``, naming the option."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= least
+    if not ok:
+        what = "a positive whole number" if least == 1 else f"a whole number of at least {least}"
+        raise InputError.single(option, f"must be {what}; got {value!r}")
+
+
+def check_options(G=None, respondents=400, customers=2000, prospects=1000, planted_step=None,
+                  purchase_value=1000.0, seed=0, log_events=None):
+    """Refuse generator options that cannot make data, each named as its command-line option.
+
+    Called before anything is written, so a bad option leaves no half-written study.
+
+    Raises
+    ------
+    InputError
+        ``--respondents`` or ``--customers`` below 1, ``--prospects`` below 0, ``--log-events``
+        below 1 (when given), ``--seed`` below 0, ``--purchase-value`` not a positive finite
+        number, ``--planted-step`` not a customer step of the model (the closest suggested).
+
+    Examples
+    --------
+    >>> check_options(respondents=-5)
+    Traceback (most recent call last):
+    ...
+    cem.errors.InputError: --respondents: must be a positive whole number; got -5
+    """
+    _check_count("--respondents", respondents)
+    _check_count("--customers", customers)
+    _check_count("--prospects", prospects, least=0)
+    _check_count("--seed", seed, least=0)
+    if log_events is not None:
+        _check_count("--log-events", log_events)
+    try:
+        value_ok = np.isfinite(float(purchase_value)) and float(purchase_value) > 0
+    except (TypeError, ValueError):
+        value_ok = False
+    if not value_ok:
+        raise InputError.single("--purchase-value", f"must be a positive amount; got {purchase_value!r}")
+    if G is not None and planted_step is not None:
+        from .schema import suggest
+
+        steps = journey_steps(G)
+        if planted_step not in steps:
+            hint = suggest(str(planted_step), steps)
+            kind = G.nodes[planted_step].get("kind") if planted_step in G else None
+            raise InputError.single("--planted-step", f"'{planted_step}' is not a customer step of the model"
+                                    + (f" (it is a {kind})" if kind and kind != "step" else "")
+                                    + (f"; did you mean '{hint}'?" if hint else
+                                       f"; the customer steps are {', '.join(steps[:12])}"))
+
+
 def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000, prospects=1000,
                      planted_step=None, effect=-0.9, purchase_value=1000.0, **options):
     """Write a study's generated data: survey, customers, events and transactions, and the truth.
@@ -198,9 +251,11 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000
     """
     from .io import find_model_file, load_model
 
+    check_options(None, n, customers, prospects, planted_step, purchase_value, seed)
     study = Path(study)
     model_file = find_model_file(study)
     G = load_model(model_file)
+    check_options(G, n, customers, prospects, planted_step, purchase_value, seed)
     out = Path(out) if out is not None else model_file.parent
     names = ["survey.csv", "customers.csv", "events.csv", "transactions.csv", "synth_truth.json"]
     existing = [out / x for x in names if (out / x).exists()]
@@ -437,6 +492,7 @@ def write_event_log(study, out, n_events, seed=0, force=False):
     """
     from .io import find_model_file, load_model
 
+    check_options(seed=seed, log_events=n_events)
     model_file = find_model_file(study)
     G = load_model(model_file)
     out = Path(out)
