@@ -167,3 +167,111 @@ def test_retention_clv_over_a_horizon_by_hand():
     assert retention_clv(100, 0.8, 0.1, horizon=2) == pytest.approx(125.6198, abs=1e-4)
     assert retention_clv(100, 0.8, 0.1, horizon=500) == pytest.approx(retention_clv(100, 0.8, 0.1))
     assert retention_clv(100, 1.0, 0.0, horizon=3) == pytest.approx(300)
+
+
+# Hardening, round two: time zones, refunds, implausible dates, too few customers.
+
+def write_tx(tmp_path, body):
+    p = tmp_path / "transactions.csv"
+    p.write_text("customer_id,date,amount\n" + body, encoding="utf-8")
+    return p
+
+
+def test_zoned_and_mixed_dates_are_read_in_utc(tmp_path):
+    from cem.clv import read_transactions
+
+    # c1 buys 2024-01-01T01:00+02:00 = 2023-12-31 23:00 UTC (day 0), then 2024-01-07 (Z, day 7),
+    # then 2024-01-15 10:00 naive (taken as UTC, day 15); c2 once, 2024-01-10 23:30-01:00 = 01-11 UTC.
+    p = write_tx(tmp_path, "c1,2024-01-01T01:00:00+02:00,10\nc1,2024-01-07T12:00:00Z,20\n"
+                           "c1,2024-01-15 10:00,30\nc2,2024-01-10T23:30:00-01:00,5\n")
+    tx, warnings = read_transactions(p)
+    assert [str(d) for d in tx["date"]] == ["2023-12-31 23:00:00", "2024-01-07 12:00:00", "2024-01-15 10:00:00",
+                                            "2024-01-11 00:30:00"]
+    assert any("taken as UTC" in w.message for w in warnings)
+    s = rfm(tx, end="2024-01-21")
+    # By hand, in days: c1 first 2023-12-31, last 2024-01-15: recency 15, T 21; c2: recency 0, T 10.
+    assert s.loc["c1", ["frequency", "recency", "T"]].tolist() == [2, 15.0, 21.0]
+    assert s.loc["c2", ["frequency", "recency", "T"]].tolist() == [0, 0.0, 10.0]
+    assert s.loc["c1", "monetary_value"] == 25.0
+
+
+def test_all_zoned_dates_read_without_a_mixing_warning(tmp_path):
+    from cem.clv import read_transactions
+
+    tx, warnings = read_transactions(write_tx(tmp_path, "c1,2024-01-01T10:00:00+02:00,10\n"
+                                                        "c1,2024-01-02T10:00:00+02:00,5\n"))
+    assert [str(d) for d in tx["date"]] == ["2024-01-01 08:00:00", "2024-01-02 08:00:00"]
+    assert not any("taken as UTC" in w.message for w in warnings)
+
+
+@pytest.mark.parametrize("year", ["0001", "1677", "1899"])
+def test_implausible_years_are_located_errors(tmp_path, year):
+    from cem import InputError
+    from cem.clv import read_transactions
+
+    with pytest.raises(InputError) as err:
+        read_transactions(write_tx(tmp_path, f"c1,2024-01-01,10\nc1,{year}-06-01,5\n"))
+    (problem,) = err.value.problems
+    assert problem.location == "3" and "not a plausible purchase date" in problem.message
+
+
+def test_refunds_net_into_purchase_occasions_by_hand():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "a", "b", "b", "c", "d", "d"],
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-10",
+                                               "2024-01-02", "2024-01-02", "2024-01-03", "2024-01-04",
+                                               "2024-01-09"]),
+                       "amount": [30.0, -10.0, 40.0, -15.0, 8.0, -8.0, -5.0, 0.0, 12.0]})
+    s = rfm(tx, end="2024-01-15")
+    # a: day 1 nets to 20; day 8 buys 40, day 10 refunds 15 of it: one repeat worth 25, last on day 8.
+    assert s.loc["a", ["frequency", "recency", "monetary_value"]].tolist() == [1, 7.0, 25.0]
+    # b returned everything the same day, c only refunded: neither made a purchase.
+    assert "b" not in s.index and "c" not in s.index
+    # d: a zero-value order is a purchase (as in CDNOW), not a refund.
+    assert s.loc["d", ["frequency", "monetary_value"]].tolist() == [1, 12.0]
+    assert s.attrs["refunds"] == {"refunds": 4, "netted_earlier": 1, "unmatched": 1, "returns": 1,
+                                  "customers_without_purchase": 2}
+
+
+def test_validate_and_the_models_agree_on_refunds(tmp_path):
+    from cem.clv import read_transactions
+
+    rows = [f"c{i},2024-01-0{1 + i % 5},{10 + i}\nc{i},2024-02-0{1 + i % 5},{20 + i}\n" for i in range(30)]
+    p = write_tx(tmp_path, "".join(rows) + "c1,2024-02-02,-5\nc2,2024-02-10,-100\nc99,2024-02-10,-3\n")
+    tx, warnings = read_transactions(p)
+    said = [w.message for w in warnings if "refund" in w.message]
+    assert said == ["3 refund(s) (amounts below zero, e.g. line 62) are netted against the same customer's purchase "
+                    "of that day, else their previous one; 1 with no earlier purchase are left out; 1 purchase(s) "
+                    "netting to zero or less are returns, not purchases; 1 customer(s) are left with no purchase"]
+    s = rfm(tx, unit="W")
+    assert s.attrs["refunds"]["returns"] == 1 and s.loc["c2", "frequency"] == 0
+    assert s.loc["c1", "monetary_value"] == 16.0  # 21 - 5 refunded the same day
+    spend = fit_gamma_gamma(s)  # the notebook's fits run on what validate accepted
+    assert np.isfinite(list(spend.params.values())).all()
+    assert np.isfinite(lifetime_value(fit_bgnbd(s), spend, s, horizon=52)).all()
+
+
+def test_a_single_customer_with_a_million_transactions_is_refused_plainly():
+    from cem import InputError
+
+    n = 1_000_000
+    days = np.sort(np.random.default_rng(0).integers(0, 1500, n))
+    tx = pd.DataFrame({"customer_id": "c1", "date": pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D"),
+                       "amount": 10.0})
+    s = rfm(tx, unit="W")
+    assert s.loc["c1", "n_transactions"] == n
+    for fit in (fit_bgnbd, fit_pareto_nbd, fit_gamma_gamma):
+        with pytest.raises(InputError, match="1 customer with purchases .* too few to fit"):
+            fit(s)
+    cal = calibration_holdout(tx, "2022-01-01", unit="W")
+    with pytest.raises(InputError, match="too few to fit"):
+        fit_bgnbd(cal)
+
+
+def test_too_few_spenders_for_gamma_gamma():
+    from cem import InputError
+
+    s = pd.DataFrame({"frequency": [0] * 20 + [2] * 6, "recency": [0.0] * 20 + [5.0] * 6, "T": [10.0] * 26,
+                      "monetary_value": [0.0] * 20 + [9.0] * 6})
+    fit_bgnbd(s)  # 26 customers, 6 with repeats: enough to count purchases
+    with pytest.raises(InputError, match="6 customers with repeat purchases of a positive value"):
+        fit_gamma_gamma(s)

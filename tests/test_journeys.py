@@ -206,3 +206,74 @@ def test_a_file_of_unreadable_timestamps_is_an_error(tmp_path, G):
     p = write(tmp_path, "customer_id,timestamp,step\nc1,yesterday,S1\nc2,soon,S2\n")
     with pytest.raises(InputError, match="no timestamp can be read"):
         read_events(p, G)
+
+
+# Hardening, round two: renames, implausible dates, XES limits.
+
+def test_a_rename_onto_an_existing_column_is_refused(tmp_path, G):
+    p = write(tmp_path, "customer_id,timestamp,date,step\nc1,2024-01-01,2024-01-02,S1\n")
+    with pytest.raises(InputError) as err:
+        read_events(p, G, {"timestamp": "date"})
+    (line,) = [str(x) for x in err.value.problems]
+    assert line.startswith(f"{p}:1: ") and "'date'" in line and "'timestamp' column too" in line
+
+
+def test_an_xes_name_beside_the_column_it_stands_for_is_a_warning(tmp_path, G):
+    p = write(tmp_path, "customer_id,case:concept:name,timestamp,step\nc1,x9,2024-01-01,S1\n")
+    ev, warnings = read_events(p, G)
+    assert ev.loc[0, "customer_id"] == "c1" and any("'case:concept:name'" in w.message for w in warnings)
+
+
+def test_implausible_event_years(tmp_path, G):
+    p = write(tmp_path, GOOD_EVENTS + "c1,0001-01-01T00:00:00,S2\n")
+    with pytest.raises(InputError, match="not a plausible date"):
+        read_events(p, G)
+
+
+GOOD_EVENTS = "customer_id,timestamp,step\nc1,2024-01-01T10:00:00,S1\n"
+
+
+def xes_event(extra=""):
+    return ('<event><string key="concept:name" value="S1"/><date key="time:timestamp" '
+            f'value="2024-01-01T10:00:00"/>{extra}</event>')
+
+
+def test_xes_keeps_the_attributes_cem_reads_and_caps_the_others(tmp_path):
+    from cem.xes import MAX_EXTRA_KEYS
+
+    events = "".join(xes_event(f'<string key="k{i}" value="v"/><int key="rating" value="4"/>') for i in range(400))
+    p = tmp_path / "log.xes"
+    p.write_text(f'<log><trace><string key="concept:name" value="c1"/>{events}</trace></log>')
+    table = read_xes(p, keep=["k399"])
+    assert {"case:concept:name", "concept:name", "time:timestamp", "rating", "k0", "k399"} <= set(table.columns)
+    assert len(table.columns) == 4 + MAX_EXTRA_KEYS + 1
+    (warning,) = table.attrs["warnings"]
+    assert f"{400 - MAX_EXTRA_KEYS - 1} more" in warning.message
+
+
+def test_xes_values_over_the_cap(tmp_path):
+    big = "x" * 20_000
+    p = tmp_path / "log.xes"
+    note = xes_event(f'<string key="note" value="{big}"/>')
+    p.write_text(f'<log><trace><string key="concept:name" value="c1"/>{note}</trace></log>')
+    table = read_xes(p)
+    assert "note" not in table.columns and "longer than 10,000" in table.attrs["warnings"][0].message
+    p.write_text(f'<log><trace><string key="concept:name" value="{big}"/>{xes_event()}</trace></log>')
+    with pytest.raises(InputError, match="'case:concept:name' holds 20,000 characters"):
+        read_xes(p)
+
+
+def test_a_huge_comment_in_a_gzip_stops_at_the_item_cap(tmp_path):
+    import gzip
+    import time
+
+    p = tmp_path / "events.xes.gz"
+    with gzip.open(p, "wb") as fh:
+        fh.write(b"<log><!-- ")
+        for _ in range(64):
+            fh.write(b"a" * (1 << 20))
+        fh.write(b" -->" + f'<trace><string key="concept:name" value="c"/>{xes_event()}</trace></log>'.encode())
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="one XML item .* of more than 1 MiB"):
+        read_xes(p)
+    assert time.perf_counter() - start < 5

@@ -156,3 +156,46 @@ def test_a_million_row_survey_in_bounded_memory(tmp_path):
     rows, needs, gib = r.stdout.split()
     assert (int(rows), int(needs)) == (n, 20)
     assert float(gib) < 1.0, f"peak memory {gib} GiB"
+
+
+# Hardening, round two: renames onto existing columns, NFC ids, the wide mapping.
+
+def test_a_rename_onto_an_existing_column_names_both(tmp_path, G):
+    p = write(tmp_path, "respondent_id,Q1,need_id,importance,satisfaction\nr1,x1,N1,4,2\n")
+    (line,) = problems(p, G, {"respondent_id": "Q1"})
+    assert line.startswith(f"{p}:1: ") and "'Q1'" in line and "'respondent_id' column too" in line
+
+
+def test_two_names_mapped_onto_one_column(tmp_path, G):
+    p = write(tmp_path, "Q1,need_id,importance,satisfaction\nr1,N1,4,2\n")
+    (line,) = problems(p, G, {"respondent_id": "Q1", "need_id": "Q1"})
+    assert "'respondent_id' and 'need_id' onto the same column 'Q1'" in line
+
+
+def test_a_swap_of_two_columns_is_not_a_clash(tmp_path, G):
+    p = write(tmp_path, "need_id,respondent_id,importance,satisfaction\nr1,N1,4,2\n")
+    survey, _ = read_survey(p, G, {"respondent_id": "need_id", "need_id": "respondent_id"})
+    assert survey.loc[0, "respondent_id"] == "r1" and survey.loc[0, "need_id"] == "N1"
+
+
+def test_nfc_and_nfd_ids_are_one_respondent(tmp_path, G):
+    nfc, nfd = "Ren\u00e9", "Rene\u0301"
+    p = write(tmp_path, f"respondent_id,need_id,importance,satisfaction\n{nfc},N1,4,2\n{nfd},N1,5,3\n")
+    assert any("answered more than once" in line for line in problems(p, G))
+    wide = write(tmp_path, f"respondent_id,N1_importance,N1_satisfaction\n{nfc},4,2\n{nfd},5,3\n", "wide.csv")
+    assert any("answered more than once" in line for line in problems(wide, G))
+    one = write(tmp_path, f"respondent_id,N1_importance,N1_satisfaction\n{nfd},4,2\n", "one.csv")
+    assert read_survey(one, G)[0].loc[0, "respondent_id"] == nfc
+
+
+def test_the_wide_mapping_cannot_put_two_needs_on_one_column(tmp_path, G):
+    p = write(tmp_path, "respondent_id,Q5,Q6\nr1,4,2\n")
+    (line,) = problems(p, G, {"wide": {"N1": {"importance": "Q5", "satisfaction": "Q6"},
+                                       "N2": {"importance": "Q5"}}})
+    assert line.startswith(f"{p}:1: ") and "need 'N2' (importance)" in line and "need 'N1' (importance)" in line
+
+
+def test_customer_ids_compare_in_nfc(tmp_path):
+    p = write(tmp_path, "customer_id,segment\nRen\u00e9,a\nRene\u0301,b\n", "customers.csv")
+    with pytest.raises(InputError, match="customer_id repeated"):
+        read_customers(p)
