@@ -31,3 +31,12 @@ def test_spreadsheet_safe_cells_headers_and_index():
     safe = spreadsheet_safe(t)
     assert list(safe.columns) == ["'=bad"] and safe.index[0] == "'=i"
     assert safe.iloc[:, 0].tolist() == ["'+1+1", "'@SUM(A1)", "'-2", "ok", "'\tx"]
+
+
+def test_safe_cells_read_back_as_the_original_text():
+    from cem.privacy import safe_cell, unquote_cell
+
+    for text in ["=1+1", "+x", "-3", "@a", "\tt", "\rr", "'=q", "''", "'", "'plain", "plain", ""]:
+        written = safe_cell(text)
+        assert not str(written).startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert unquote_cell(written) == text

@@ -103,3 +103,23 @@ def test_large_event_log_from_the_command_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / "solar"), "--out", str(tmp_path),
                         "--log-events", "100"], capture_output=True, text=True)
     assert r.returncode == 2 and "exists already" in r.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--respondents", "-5"], "--respondents: must be a positive whole number; got -5"),
+    (["--respondents", "0"], "--respondents: must be a positive whole number; got 0"),
+    (["--customers", "0"], "--customers: must be a positive whole number; got 0"),
+    (["--prospects", "-1"], "--prospects: must be a whole number of at least 0; got -1"),
+    (["--seed", "-3"], "--seed: must be a whole number of at least 0; got -3"),
+    (["--purchase-value", "-10"], "--purchase-value: must be a positive amount; got -10.0"),
+    (["--planted-step", "S_1"], "--planted-step: 'S_1' is not a customer step of the model; did you mean 'S1'?"),
+    (["--log-events", "-1"], "--log-events: must be a positive whole number; got -1"),
+])
+def test_bad_options_are_refused_before_anything_is_written(tmp_path, write_model, capsys, args, says):
+    from cem.cli import main
+
+    write_model(MINI)
+    out = tmp_path / "out"
+    assert main(["synth", str(tmp_path), "--out", str(out), *args]) == 2
+    assert capsys.readouterr().err.strip() == says
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml", "out"][:1]

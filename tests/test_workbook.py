@@ -40,7 +40,7 @@ def test_examples_round_trip_yaml_workbook_yaml(tmp_path):
 
 
 names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
-    lambda s: s.strip() == s and not s.startswith(("'", "=", "+", "-", "@")))
+    lambda s: s.strip() == s)  # formula-like text too: every cell is written through safe_cell
 
 
 @st.composite
@@ -162,3 +162,84 @@ def test_not_a_workbook(tmp_path):
         assert "is not an Excel workbook" in str(exc)
     else:
         raise AssertionError("a CSV renamed .xlsx was read")
+
+
+# Hardening, round two: every text cell safe and round-tripping, macros, hidden and long sheets.
+
+TRICKY = ["=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)", "'=already quoted", "''", "'plain", "\tTab"]
+
+
+def test_every_text_cell_written_is_text_and_reads_back_exactly(tmp_path):
+    G = load_model(EXAMPLES / "solar")
+    G.graph["name"] = TRICKY[0]
+    G.graph["client"] = TRICKY[4]
+    for i, text in enumerate(TRICKY):
+        G.nodes["S_aware"][f"=extra{i}"] = text  # an extra column: its header and value are the client's text
+    path = write_workbook(G, tmp_path / "m.xlsx")
+    wb = load_workbook(path)
+    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    data, _ = read_workbook(path)
+    assert data["model"]["name"] == TRICKY[0] and data["model"]["client"] == TRICKY[4]
+    step = next(s for s in data["steps"] if s["id"] == "S_aware")
+    assert all(step[f"=extra{i}"] == text for i, text in enumerate(TRICKY))
+
+
+def rezip(path, out, change):
+    """Copy a workbook, passing each part's bytes through ``change(name, data)``."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, change(info.filename, src.read(info.filename)))
+        return out
+
+
+def refused(path):
+    try:
+        read_workbook(path)
+    except InputError as exc:
+        return [str(p) for p in exc.problems]
+    raise AssertionError(f"{path} was read")
+
+
+def test_a_macro_enabled_workbook_renamed_xlsx_is_refused(tmp_path):
+    good = write_workbook(load_model(EXAMPLES / "solar"), tmp_path / "good.xlsx")
+    ctype = rezip(good, tmp_path / "ctype.xlsx", lambda n, d: d.replace(
+        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml") if n == "[Content_Types].xml" else d)
+    assert "is a macro-enabled workbook" in refused(ctype)[0]
+
+    import zipfile
+
+    vba = rezip(good, tmp_path / "vba.xlsx", lambda n, d: d)
+
+    with zipfile.ZipFile(vba, "a") as z:
+        z.writestr("xl/vbaProject.bin", b"\x00" * 64)
+    assert "is a macro-enabled workbook (.xlsm: xl/vbaProject.bin)" in refused(vba)[0]
+
+
+def test_hidden_model_sheets_are_refused_by_name(tmp_path):
+    G = load_model(EXAMPLES / "solar")
+    path = write_workbook(G, tmp_path / "m.xlsx")
+    wb = load_workbook(path)
+    wb["Needs"].sheet_state = "hidden"
+    wb["Touchpoints"].sheet_state = "veryHidden"
+    wb.save(path)
+    lines = refused(path)
+    assert any(line.startswith(f"{path}:Needs: the sheet is hidden") for line in lines)
+    assert any(line.startswith(f"{path}:Touchpoints: the sheet is very hidden") for line in lines)
+
+
+def test_a_sheet_over_the_row_cap_is_refused_with_one_line(tmp_path, monkeypatch, mini):
+    import cem.workbook as wbmod
+
+    monkeypatch.setattr(wbmod, "MAX_SHEET_ROWS", 50)
+    G = load_model(mini)
+    path = write_workbook(G, tmp_path / "m.xlsx")
+    wb = load_workbook(path)
+    for i in range(60):
+        wb["Steps"].append([f"X{i}"])
+    wb.save(path)
+    (line,) = refused(path)
+    assert line.startswith(f"{path}:Steps: the sheet has ") and "at most 50" in line
