@@ -7,11 +7,12 @@ page opens, ``[c](javascript:...)`` a link that runs script, ``<img src=...>`` r
 ``http://...`` a link, and ``$x$`` mathematics. :func:`md_escape` makes such text read exactly as
 typed, in nbconvert's Markdown (mistune) as in JupyterLab's (marked).
 
-The rule: every ASCII punctuation character gets a backslash. CommonMark (and GFM, and both
-renderers) defines ``\\`` before any ASCII punctuation as that character, literally, so the
-visible text is unchanged, and no Markdown construct can start: no emphasis, link, image,
+The rule: every ASCII punctuation character gets a backslash, but ``&``, which becomes
+``&amp;``. CommonMark (and GFM, and both renderers) defines ``\\`` before any ASCII punctuation
+as that character, literally, and ``&amp;`` as ``&``, so the visible text is unchanged, and no
+Markdown construct can start: no emphasis, link, image,
 autolink (``http\\:\\/\\/`` is no URL, ``www\\.`` no domain, ``a\\@b`` no address), raw HTML,
-entity (``\\&``), math (``\\$``), heading, list, table or code. Line breaks become spaces: the
+entity (``&amp;``), math (``\\$``), heading, list, table or code. Line breaks become spaces: the
 text is inline, inside a sentence or a list item, and a line break could start a block.
 """
 from __future__ import annotations
@@ -21,8 +22,10 @@ import string
 
 __all__ = ["md_escape"]
 
-# Every ASCII punctuation character: exactly the set CommonMark lets a backslash escape.
-_PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+# Every ASCII punctuation character (the set CommonMark lets a backslash escape) but "&", which
+# becomes "&amp;": mistune 3 decodes "\&copy\;" to "©" in the text after emphasis (nbconvert
+# renders "**a** \&copy\;" as "a ©"), never "&amp;copy\;".
+_PUNCT = re.compile("([" + re.escape(string.punctuation.replace("&", "")) + "])")
 # Line and paragraph separators (and the other vertical whitespace) end a Markdown line.
 _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
 # Other control characters show as nothing or garbage; NUL is replaced by renderers.
@@ -62,5 +65,5 @@ def md_escape(text: object) -> str:
     if text is None:
         return ""
     text = _CONTROLS.sub("", _BREAKS.sub(" ", str(text))).strip()
-    return _PUNCT.sub(r"\\\1", text)
+    return _PUNCT.sub(r"\\\1", text).replace("&", "&amp;")
 
