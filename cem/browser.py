@@ -1,7 +1,8 @@
 """A headless Chromium, for printing reports to PDF and checking pages as a browser shows them.
 
 nbconvert's ``webpdf`` exporter downloads its own browser, which a machine without internet
-cannot do; the Debian ``chromium`` package prints just as well from the command line. The
+cannot do; the Debian ``chromium`` package prints just as well from the command line. It runs
+with the network off (:data:`OFFLINE_FLAGS`): printing a report reaches no host. The
 browser is found on the PATH (``chromium``, ``chromium-browser``, ``google-chrome``) or named by
 the environment variable ``CEM_CHROMIUM``.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .errors import CemError
 
-__all__ = ["find_chromium", "print_pdf", "screenshot"]
+__all__ = ["OFFLINE_FLAGS", "chromium_command", "find_chromium", "print_pdf", "screenshot"]
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -40,11 +41,47 @@ def find_chromium():
                    "'apt-get install chromium' (Debian/Ubuntu) or set CEM_CHROMIUM to its path")
 
 
+#: Chromium flags that cut it off from every host: a report prints (or renders) from its own files
+#: only, so an image or font the page would fetch (a page from an older cem, a name that slipped
+#: through) is never requested. Every request goes to a proxy on a closed local port (9, discard),
+#: loopback included ("<-loopback>" removes Chromium's implicit bypass), and no name resolves.
+#: file:// pages do not use the proxy, so the report itself loads.
+OFFLINE_FLAGS = (
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--metrics-recording-only",
+    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
+)
+
+
+def chromium_command(*args, profile):
+    """The command line of a headless, offline Chromium run (see :data:`OFFLINE_FLAGS`).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["CEM_CHROMIUM"] = "sh"  # any executable, for the example
+    >>> cmd = chromium_command("--screenshot=x.png", "file:///tmp/r.html", profile="/tmp/p")
+    >>> "--proxy-server=http://127.0.0.1:9" in cmd and cmd[-1] == "file:///tmp/r.html"
+    True
+    >>> del os.environ["CEM_CHROMIUM"]
+    """
+    return [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-extensions", "--hide-scrollbars", *OFFLINE_FLAGS, f"--user-data-dir={profile}", *args]
+
+
 def _run(args, what, timeout):
     with tempfile.TemporaryDirectory(prefix="cem-chromium-") as profile:
-        cmd = [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-extensions", "--hide-scrollbars",
-               f"--user-data-dir={profile}", *args]
+        cmd = chromium_command(*args, profile=profile)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise CemError(f"Chromium could not {what}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
