@@ -133,7 +133,7 @@ def read_events(path, G=None, mapping=None):
         if key in table.columns and key not in mapped:
             if name in table.columns:
                 warnings.append(Problem(file, "1", f"has both '{name}' and the XES attribute '{key}'; '{name}' is "
-                                        f"used (map {name}: '{key}' in study.yaml to use the other)", "warning"))
+                                        f"used and '{key}' kept under its own name", "warning"))
             else:
                 standard[key] = name
     table = table.rename(columns=standard)
