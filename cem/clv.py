@@ -35,6 +35,25 @@ Models (fitted by maximum likelihood with scipy; parameters on the log scale whi
   ``CLV = m * r / (1 + d - r)`` (margin ``m`` per period, retention ``r``, discount ``d``).
 
 The CDNOW sample reproduces the published estimates (see tests/test_clv.py).
+
+Decisions about the data (as CLVTools and lifetimes practise them):
+
+* **Refunds** (amounts below zero) are valid input. A customer's transactions of one day are
+  one purchase occasion, amounts summed, so a same-day refund nets against that day's purchase;
+  a refund on a day without purchases nets into the customer's previous purchase occasion (one
+  with no earlier purchase is left out). An occasion that holds refunds and nets to zero or less
+  is a return, not a purchase: it counts in neither frequency, recency nor spend. An occasion
+  without refunds is a purchase whatever its amount (CDNOW's $0 orders count in the published
+  estimates). ``cem validate`` says these counts in a warning, computed by the same
+  :func:`rfm` the lifetime-value notebook fits on, so the two agree.
+* **Gamma-Gamma** is fitted on customers with repeat purchases and a positive mean spend only
+  (its likelihood needs ``m > 0``); others get the model's expected spend given ``x`` and ``m``.
+* **Too few customers**: below :data:`MIN_FIT_CUSTOMERS` customers (or
+  :data:`MIN_REPEAT_CUSTOMERS` with repeat purchases; :data:`MIN_SPEND_CUSTOMERS` for
+  Gamma-Gamma) a fit raises :class:`cem.errors.InputError` saying so instead of returning
+  parameters the data cannot pin down; ``cem validate`` warns with the same sentence.
+* **Dates** with a time zone are converted to UTC; dates without one are taken as UTC. Dates
+  before :data:`MIN_DATE` are refused as placeholders or typos.
 """
 from __future__ import annotations
 
