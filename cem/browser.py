@@ -63,19 +63,25 @@ OFFLINE_FLAGS = (
 )
 
 
-def chromium_command(*args, profile):
+def chromium_command(*args: str, profile: str, executable: str | None = None) -> list:
     """The command line of a headless, offline Chromium run (see :data:`OFFLINE_FLAGS`).
+
+    Parameters
+    ----------
+    *args : str
+        Chromium's task: ``--print-to-pdf=...``, ``--screenshot=...``, the page's URL last.
+    profile : str
+        A fresh user-data folder (nothing of the user's own profile is read).
+    executable : str, optional
+        The browser; :func:`find_chromium` when None.
 
     Examples
     --------
-    >>> import os
-    >>> os.environ["CEM_CHROMIUM"] = "sh"  # any executable, for the example
-    >>> cmd = chromium_command("--screenshot=x.png", "file:///tmp/r.html", profile="/tmp/p")
-    >>> "--proxy-server=http://127.0.0.1:9" in cmd and cmd[-1] == "file:///tmp/r.html"
+    >>> cmd = chromium_command("--screenshot=x.png", "file:///tmp/r.html", profile="/tmp/p", executable="chromium")
+    >>> "--proxy-server=http://127.0.0.1:9" in cmd and cmd[0] == "chromium" and cmd[-1] == "file:///tmp/r.html"
     True
-    >>> del os.environ["CEM_CHROMIUM"]
     """
-    return [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    return [executable or find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-extensions", "--hide-scrollbars", *OFFLINE_FLAGS, f"--user-data-dir={profile}", *args]
 
 
