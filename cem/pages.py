@@ -118,14 +118,13 @@ def safe_url(url: str, image: bool = False) -> bool:
     return ".." not in segments and not any(":" in s for s in segments[:1])
 
 
-def _clean_srcset(value: str) -> str | None:
-    """A ``srcset`` whose every candidate is a safe image URL, or None."""
+def _safe_srcset(value: str) -> bool:
+    """Whether every candidate of a ``srcset`` is a safe image URL."""
     candidates = [c.strip() for c in value.split(",") if c.strip()]
     # data: URLs contain a comma; a srcset holding one cannot be split reliably: refuse it.
     if "data:" in value.lower() or not candidates:
-        return None
-    ok = all(safe_url(c.split()[0], image=True) for c in candidates)
-    return value if ok else None
+        return False
+    return all(safe_url(c.split()[0], image=True) for c in candidates)
 
 
 def _clean_css(css: str, declarations: bool = False) -> str:
@@ -235,8 +234,7 @@ def sanitize_html(page: str) -> str:
             elif local in _IMAGE_ATTRS:
                 keep = safe_url(value, image=True)
             elif local in _SRCSET_ATTRS:
-                cleaned = _clean_srcset(value)
-                keep = cleaned is not None
+                keep = _safe_srcset(value)
             elif key == "style":
                 tag.attrs[attr] = _clean_css(value, declarations=True)
             if not keep:
@@ -248,7 +246,7 @@ def sanitize_html(page: str) -> str:
     return str(soup)
 
 
-def notebook_to_html(notebook_path, html_path):
+def notebook_to_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     """Convert an executed notebook to HTML without code cells that opens offline.
 
     The page is rendered with the ``cem_report`` template (no script, the :data:`CSP`), then
