@@ -37,7 +37,7 @@ MAX_PER_KIND = 20
 
 # A quoted value: opened by a quote that no letter precedes (so "customer's" opens nothing),
 # closed by the first quote that no letter follows.
-_QUOTED = re.compile(r"""(?<![A-Za-z])(['"])([^\n]{%d,}?)\1(?![A-Za-z])""" % (MAX_ECHO + 1))
+_QUOTED = re.compile(r"""(?<![A-Za-z])(?:'([^'\n]{%d,})'|"([^"\n]{%d,})")(?![A-Za-z])""" % (MAX_ECHO + 1, MAX_ECHO + 1))
 _LONG_WORD = re.compile(r"\S{%d,}" % (MAX_ECHO + 41))
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _KIND = re.compile(r"""'[^']*'|"[^"]*"|\d+""")
@@ -62,13 +62,18 @@ def shorten(text, limit=MAX_ECHO):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _shorten_quoted(match):
+    quote = "'" if match.group(1) is not None else '"'
+    return quote + shorten(match.group(1) if match.group(1) is not None else match.group(2)) + quote
+
+
 def _one_line(text, limit):
     """A message or location made safe to print as one line of bounded length."""
     if len(text) > 4 * limit:  # a value of hundreds of MB: keep both ends, never scan it all
         text = text[: 2 * limit] + "…" + text[-2 * limit:]
     text = _CONTROL.sub(lambda m: "\\n" if m.group() == "\n" else f"\\x{ord(m.group()):02x}", text)
     if len(text) > MAX_ECHO:
-        text = _QUOTED.sub(lambda m: m.group(1) + shorten(m.group(2)) + m.group(1), text)
+        text = _QUOTED.sub(_shorten_quoted, text)
         text = _LONG_WORD.sub(lambda m: shorten(m.group()), text)
     return shorten(text, limit)
 
