@@ -36,6 +36,8 @@ __all__ = [
     "SECTIONS",
     "Field",
     "suggest",
+    "Suggester",
+    "SURVEY_MEASURES",
 ]
 
 #: Node kinds, in the order tables are read and drawn.
@@ -77,6 +79,10 @@ PERFORMERS = ("customer", "company", "partner")
 RESOURCE_TYPES = ("information", "tool", "money", "skill", "asset", "time", "permission")
 
 DIRECTIONS = ("minimize", "maximize")
+
+#: The measures a survey answer may carry (``mappings: survey: wide:`` in study.yaml names a
+#: column for each): two 1-5 ratings and the Kano pair.
+SURVEY_MEASURES = ("importance", "satisfaction", "functional", "dysfunctional")
 
 #: relation -> (allowed source kinds, allowed target kinds, meaning)
 RELATIONS = {
@@ -238,8 +244,100 @@ def ascii_lookalike(value):
     return unicodedata.normalize("NFKC", str(value)).translate(LOOKALIKES)
 
 
+#: Choice lists up to this long are compared with difflib one by one (as they always were);
+#: longer ones (the ids of a large model) go through a :class:`Suggester` index.
+SMALL_CHOICES = 200
+
+#: At most this many close candidates of a large choice list are compared with difflib, and at
+#: most this many index entries are read to find them: each suggestion costs a bounded time.
+MAX_CANDIDATES = 40
+MAX_INDEX_READS = 4_000
+
+
+def _normal(value):
+    """The form two spellings of one word share: spaces and hyphens as underscores, lower case."""
+    return str(value).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _skeleton(value):
+    """The form look-alikes share too: NFKC, other scripts' look-alike letters made Latin, casefolded."""
+    return _normal(ascii_lookalike(value)).casefold()
+
+
+def _trigrams(text):
+    padded = f"  {text} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+class Suggester:
+    """The closest valid value to a misspelt one, for many look-ups in one list of choices.
+
+    The choices are indexed once: by their exact look-alike skeleton (case, spaces and hyphens,
+    full-width forms and Cyrillic or Greek letters that look Latin), and by trigrams. A look-up
+    is a dict hit, or difflib over at most :data:`MAX_CANDIDATES` choices that share the rarest
+    trigrams with the value, found by reading at most :data:`MAX_INDEX_READS` index entries: so
+    2,000 bad references to 5,000 ids cost linear time, not 10 million difflib comparisons.
+
+    Examples
+    --------
+    >>> ids = [f"actor_{i:04d}" for i in range(3000)]
+    >>> hint = Suggester(ids)
+    >>> hint("actr_0042"), hint("ACTOR_0042"), hint("zzz") is None
+    ('actor_0042', 'actor_0042', True)
+    """
+
+    def __init__(self, choices):
+        self.choices = list(dict.fromkeys(choices))
+        self.lowered = {}
+        for c in self.choices:  # compare without case, answer in the choice's own spelling
+            self.lowered.setdefault(str(c).lower(), c)
+        self.members = set(self.choices)
+        self.skeletons, self.index = {}, None
+        if len(self.lowered) > SMALL_CHOICES:
+            for c in self.choices:
+                self.skeletons.setdefault(_skeleton(c), c)
+            self.index = {}
+            for low in self.lowered:
+                for gram in _trigrams(low):
+                    self.index.setdefault(gram, []).append(low)
+
+    def _candidates(self, text):
+        if self.index is None:
+            return list(self.lowered)
+        postings = sorted((self.index[g] for g in _trigrams(text) if g in self.index), key=len)
+        shared, reads = {}, 0
+        for posting in postings:  # the rarest trigrams first: they say most about the value
+            for low in posting[: MAX_INDEX_READS - reads]:
+                shared[low] = shared.get(low, 0) + 1
+            reads += len(posting)
+            if reads >= MAX_INDEX_READS:
+                break
+        return sorted(shared, key=shared.get, reverse=True)[:MAX_CANDIDATES]
+
+    def __call__(self, value):
+        text = _normal(value)
+        if text in self.members:
+            return text
+        if SYNONYMS.get(text) in self.members:
+            return SYNONYMS[text]
+        plain = ascii_lookalike(value)
+        if plain != str(value) and plain in self.members:
+            return plain
+        same = self.skeletons.get(_skeleton(value))
+        if same is not None:
+            return same
+        close = difflib.get_close_matches(text, self._candidates(text), n=1, cutoff=0.6)
+        return self.lowered[close[0]] if close else None
+
+
+_SUGGESTERS = {}
+
+
 def suggest(value, choices):
     """The closest valid value to a misspelt one, or None.
+
+    A long list of choices is indexed once (see :class:`Suggester`) and the index kept for the
+    next look-ups in the same list, so callers may call this once per bad value.
 
     Examples
     --------
@@ -252,16 +350,12 @@ def suggest(value, choices):
     >>> suggest("zzz", ["use"]) is None
     True
     """
-    text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
-    if text in choices:
-        return text
-    if SYNONYMS.get(text) in choices:
-        return SYNONYMS[text]
-    plain = ascii_lookalike(value)
-    if plain != str(value) and plain in choices:
-        return plain
-    lowered = {}
-    for c in choices:  # compare without case, answer in the choice's own spelling
-        lowered.setdefault(str(c).lower(), c)
-    close = difflib.get_close_matches(text, list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
+    key = tuple(choices)
+    if len(key) <= SMALL_CHOICES:
+        return Suggester(key)(value)
+    suggester = _SUGGESTERS.get(key)
+    if suggester is None:
+        if len(_SUGGESTERS) >= 4:  # a few lists at a time (the ids of a model, of its needs ...)
+            _SUGGESTERS.pop(next(iter(_SUGGESTERS)))
+        suggester = _SUGGESTERS[key] = Suggester(key)
+    return suggester(value)

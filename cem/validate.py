@@ -42,6 +42,15 @@ __all__ = ["check_tables", "check_structure"]
 MAX_POSITION = 100_000
 MAX_NUMBER = 1e9
 
+#: Digits of the longest number written as text (a workbook cell, a quoted YAML value) that is
+#: still read as one: longer is no plausible position or cost (and Python cannot even convert
+#: integers of 4,300 digits).
+MAX_NUMBER_DIGITS = 30
+
+#: Bad references get a "did you mean" for the first this many; past them the problems are
+#: listed without (the first 20 of each kind are printed anyway, see cem.errors).
+MAX_SUGGESTIONS = 100
+
 _MODEL_KEYS = ("name", "version", "currency", "description", "client", "author")
 
 
@@ -49,7 +58,11 @@ def _plain_locator(path, key):
     return key
 
 
-def _did_you_mean(value, choices):
+def _did_you_mean(value, choices, c=None):
+    if c is not None:  # a collector counts its suggestions: each costs a look-up, and few are read
+        c.suggestions += 1
+        if c.suggestions > MAX_SUGGESTIONS:
+            return ""
     hint = suggest(value, choices)
     if hint and ascii_lookalike(value) == hint and hint != value:
         odd = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in str(value) if ord(ch) > 127)
@@ -67,6 +80,7 @@ class _Collector:
         self.locate = locate or _plain_locator
         self.problems = []
         self.warnings = []
+        self.suggestions = 0
 
     def error(self, path, key, message):
         self.problems.append(Problem(self.file, self.locate(path, key), message))
@@ -89,6 +103,14 @@ def _as_text(value):
     return str(value).strip()
 
 
+def _too_long_number(value):
+    """Digits of a number written as text when there are too many to be a plausible one, else 0."""
+    if isinstance(value, str):
+        digits = sum(ch.isdigit() for ch in value[:MAX_NUMBER_DIGITS * 4])
+        return digits if digits > MAX_NUMBER_DIGITS else 0
+    return 0
+
+
 def _as_int(value):
     if isinstance(value, bool):
         return None
@@ -106,7 +128,7 @@ def _as_number(value):
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer past 1e308 is no number either
         return None
     return number if math.isfinite(number) else None
 
@@ -116,11 +138,24 @@ def _describe(value):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        return f"a number of {len(str(abs(value))):,} digits"  # repr of 4,300 digits raises
     return repr(value)
+
+
+def _format(number):
+    """A number for a message, whatever its size."""
+    try:
+        return f"{number:g}"
+    except OverflowError:
+        return _describe(number)
 
 
 def _check_field(c, field, value, path, key):
     """Return the clean value of one field, or None after recording a problem."""
+    if field.type in ("int", "number") and _too_long_number(value):
+        c.error(path, key, f"{field.name} is not a plausible number ({_too_long_number(value)}+ digits)")
+        return None
     if field.type in ("id", "str"):
         text = _as_text(value)
         if text is None:
@@ -149,7 +184,7 @@ def _check_field(c, field, value, path, key):
         if number is None:
             c.error(path, key, f"{field.name} must be a whole number; got {_describe(value)}")
         elif not 0 <= number <= MAX_POSITION:
-            c.error(path, key, f"{field.name} must be between 0 and {MAX_POSITION:,}; got {number:g}")
+            c.error(path, key, f"{field.name} must be between 0 and {MAX_POSITION:,}; got {_format(number)}")
             return None
         return number
     if field.type == "number":
@@ -157,10 +192,10 @@ def _check_field(c, field, value, path, key):
         if number is None:
             c.error(path, key, f"{field.name} must be a finite number; got {_describe(value)}")
         elif number < 0:
-            c.error(path, key, f"{field.name} must not be negative; got {number:g}")
+            c.error(path, key, f"{field.name} must not be negative; got {_format(number)}")
             return None
         elif number > MAX_NUMBER:
-            c.error(path, key, f"{field.name} {number:g} is not plausible; at most {MAX_NUMBER:,.0f}")
+            c.error(path, key, f"{field.name} {_format(number)} is not plausible; at most {MAX_NUMBER:,.0f}")
             return None
         return number
     raise AssertionError(field.type)  # a schema bug, not an input problem
@@ -245,7 +280,7 @@ def _check_section(c, section, rows):
     return records
 
 
-def _check_link_row(c, i, row, kinds):
+def _check_link_row(c, i, row, kinds, ids=None):
     base = ("links", i)
     if not isinstance(row, dict):
         c.error(base, f"links[{i}]", f"each link must be a mapping {{relation: ..., from: ..., to: ...}}; got {_describe(row)}")
@@ -275,7 +310,7 @@ def _check_link_row(c, i, row, kinds):
         ends[end] = text
         if text not in kinds:
             c.error(base + (end,), f"{label}.{end}", f"'{text}' is not an id in the model"
-                    f"{_did_you_mean(text, list(kinds))}")
+                    f"{_did_you_mean(text, ids if ids is not None else tuple(kinds), c)}")
             ok = False
     attrs = {}
     for k, v in row.items():
@@ -365,22 +400,30 @@ def check_tables(data, file="model", locate=None, default_name="model"):
     tables["model"] = _check_model_meta(c, data.get("model"), default_name)
 
     # Ids are unique across the whole model: one namespace for every kind.
-    kinds, first_seen = {}, {}
+    kinds, first_seen = {}, {}  # first_seen: id -> where it was written (path, label), located when needed
     for section, (kind, _) in SECTIONS.items():
         for rec in _check_section(c, section, data.get(section)):
             rid = rec["id"]
             if rid is not None:
                 if rid in kinds:
                     c.error(rec["_path"] + ("id",), f"{rec['_label']}.id",
-                            f"duplicate id '{rid}': already used by the {kinds[rid]} at {first_seen[rid]}")
+                            f"duplicate id '{rid}': already used by the {kinds[rid]} at {c.locate(*first_seen[rid])}")
                     continue
                 kinds[rid] = kind
-                first_seen[rid] = c.locate(rec["_path"], rec["_label"])
+                first_seen[rid] = (rec["_path"], rec["_label"])
             tables["nodes"][kind].append(rec)
     if not any(tables["nodes"].values()) and not c.problems:
         c.error((), "", "the model has no nodes; expected sections " + ", ".join(TOP_LEVEL_KEYS))
 
-    # References made by the shorthand columns.
+    # References made by the shorthand columns. The ids of each kind are listed once, when
+    # first needed, for the suggestions (a list per bad reference would be quadratic).
+    ids_of = {}
+
+    def ids_of_kind(kind):
+        if kind not in ids_of:
+            ids_of[kind] = tuple(k for k, v in kinds.items() if v == kind)
+        return ids_of[kind]
+
     for kind, records in tables["nodes"].items():
         fields = {f.name: f for f in SECTIONS[SECTION_OF[kind]][1]}
         for rec in records:
@@ -390,9 +433,8 @@ def check_tables(data, file="model", locate=None, default_name="model"):
                 targets = rec[name] if isinstance(rec[name], list) else [rec[name]]
                 for target in targets:
                     if target not in kinds:
-                        same_kind = [k for k, v in kinds.items() if v == field.ref]
-                        c.error(rec["_path"] + (name,), f"{rec['_label']}.{name}",
-                                f"{field.ref} '{target}' does not exist{_did_you_mean(target, same_kind)}")
+                        c.error(rec["_path"] + (name,), f"{rec['_label']}.{name}", f"{field.ref} '{target}' "
+                                f"does not exist{_did_you_mean(target, ids_of_kind(field.ref), c)}")
                         rec["_ok"] = False
                     elif kinds[target] != field.ref:
                         c.error(rec["_path"] + (name,), f"{rec['_label']}.{name}",
@@ -411,16 +453,17 @@ def check_tables(data, file="model", locate=None, default_name="model"):
         c.error(("links",), "links", f"links must be a list of {{relation, from, to}} rows; got {_describe(links)}")
         links = []
     seen_links = {}
+    all_ids = tuple(kinds)
     for i, row in enumerate(links or []):
-        link = _check_link_row(c, i, row, kinds)
+        link = _check_link_row(c, i, row, kinds, all_ids)
         if link is None:
             continue
         ident = (link["relation"], link["from"], link["to"])
         if ident in seen_links:
             c.error(link["_path"], link["_label"], f"duplicate link {ident[0]} {ident[1]} -> {ident[2]} "
-                    f"(already at {seen_links[ident]})")
+                    f"(already at {c.locate(*seen_links[ident])})")
             continue
-        seen_links[ident] = c.locate(link["_path"], link["_label"])
+        seen_links[ident] = (link["_path"], link["_label"])
         tables["links"].append(link)
 
     _check_jobs(c, tables)
