@@ -12,6 +12,7 @@ the study's settings, and optional measured data (``survey.csv``, ``events.csv``
 from __future__ import annotations
 
 import json
+import math
 import re
 import os
 import tempfile
@@ -24,7 +25,7 @@ import yaml
 from . import validate
 from .errors import InputError, Problem, shorten
 from .graph import build_graph
-from .schema import suggest
+from .schema import SURVEY_MEASURES, suggest
 
 __all__ = [
     "Study",
@@ -36,6 +37,7 @@ __all__ = [
     "problems_markdown",
     "read_yaml",
     "find_model_file",
+    "study_file",
     "write_graphml",
     "write_node_link",
     "to_mermaid",
@@ -508,7 +510,208 @@ def load_model(path):
     return G
 
 
-def _check_study_config(data, file, locate):
+#: Plausible ranges of study.yaml's numbers: key -> (lowest, highest, what it is). A horizon
+#: of 10,000 years is a typo, and would keep a notebook computing until its timeout.
+STUDY_RANGES = {
+    "discount_rate": (0.0, 1.0, "a yearly rate from 0 to 1 (0.1 is 10%)"),
+    "margin": (0.0, 1.0, "a share of revenue from 0 to 1 (0.3 is 30%)"),
+    "horizon": (0.0, 50.0, "a number of years above 0 and at most 50"),
+}
+
+#: The data files study.yaml may map columns of, and what each mapping may hold beside renames
+#: (``name cem expects: column in the file``): see cem.survey and cem.journeys.
+MAPPING_SECTIONS = {"survey": ("wide",), "events": ("activities", "activities_file")}
+
+
+def study_file(folder, relative, what="file"):
+    """A file named in a study's settings, refused when it is not inside the study folder.
+
+    The path is resolved (``..``, absolute paths, symbolic links), so nothing outside the
+    folder is read through a setting; the message names the setting, never the file's content.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The study folder.
+    relative : str
+        The path as study.yaml writes it, relative to the folder.
+    what : str
+        The setting that names it, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder / relative``.
+
+    Raises
+    ------
+    InputError
+        The path leaves the study folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> study_file(folder, "map.csv", "activities_file").name
+    'map.csv'
+    >>> study_file(folder, "../../etc/passwd", "activities_file")
+    Traceback (most recent call last):
+    ...
+    cem.errors.InputError: ...: activities_file '../../etc/passwd' is outside the study folder; put the file in the study folder and name it relative to it
+    """
+    if not isinstance(relative, str) or not relative.strip():
+        raise InputError.single(str(folder), f"{what} must be a file name relative to the study folder; "
+                                f"got {relative!r}")
+    path = Path(folder) / relative
+    if not _inside(path, folder):
+        raise InputError.single(str(folder), f"{what} '{relative}' is outside the study folder; put the file in "
+                                "the study folder and name it relative to it")
+    return path
+
+
+def _inside(path, folder):
+    """Whether a path, once resolved (symbolic links followed), is inside the folder."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a loop of links, a name too long: not a file cem reads
+        return False
+
+
+def _text_setting(value):
+    """A column name or id as text; None when it is not a single value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _kind_of(value):
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (str, int, float)):
+        return shorten(repr(value), 40)
+    return f"{type(value).__name__} {shorten(repr(value), 40)}"
+
+
+def _check_mappings(value, file, locate, folder):
+    """``mappings:`` of study.yaml checked to the last level: the shapes the readers expect.
+
+    Returns the clean mappings (column names as text) and the problems, each located on its key.
+    """
+    problems, clean = [], {}
+
+    def bad(path, message):
+        problems.append(Problem(file, locate(path, ".".join(map(str, path))), message))
+
+    if not isinstance(value, dict):
+        bad(("mappings",), "mappings must be a mapping of data files to their columns, such as "
+            f"survey: {{respondent_id: ResponseId}}; got {_kind_of(value)}")
+        return clean, problems
+    for section, entries in value.items():
+        path = ("mappings", section)
+        if section not in MAPPING_SECTIONS:
+            hint = suggest(str(section), MAPPING_SECTIONS)
+            bad(path, f"unknown data file '{section}'; mappings are read for {', '.join(MAPPING_SECTIONS)}"
+                + (f"; did you mean '{hint}'?" if hint else ""))
+            continue
+        if entries is None:
+            continue
+        if not isinstance(entries, dict):
+            bad(path, f"mappings.{section} must be a mapping such as {{customer_id: CustomerID}} (the name cem "
+                f"expects: the column of your file); got {_kind_of(entries)}")
+            continue
+        out = {}
+        for key, item in entries.items():
+            where = path + (key,)
+            name = f"mappings.{section}.{key}"
+            if not isinstance(key, str):
+                bad(where, f"{name}: a name cem expects must be text; got {_kind_of(key)}")
+            elif key == "wide":
+                out[key] = _check_wide(item, where, bad)
+            elif key == "activities":
+                out[key] = _check_pairs(item, where, bad, "an activity of the log", "a step id of the model",
+                                        "{Resolve ticket: S_fix}")
+            elif key == "activities_file":
+                if _text_setting(item) is None or not str(item).strip():
+                    bad(where, f"{name} must be the name of a CSV file in the study folder (columns activity, "
+                        f"step); got {_kind_of(item)}")
+                elif folder is not None and not _inside(Path(folder) / str(item), folder):
+                    bad(where, f"{name} '{item}' is outside the study folder; put the file in the study folder "
+                        "and name it relative to it")
+                elif folder is not None and not (Path(folder) / str(item)).is_file():
+                    bad(where, f"{name} '{item}' is not a file in the study folder")
+                else:
+                    out[key] = str(item)
+            else:
+                column = _text_setting(item)
+                if column is None or not column.strip():
+                    bad(where, f"{name} must be the name of one column of {section}.csv; got {_kind_of(item)}")
+                else:
+                    out[key] = column
+        clean[section] = out
+    return clean, problems
+
+
+def _check_pairs(value, path, bad, left, right, example):
+    """A mapping of text to text (``activities``), or the problems of one that is not."""
+    if value is None:
+        return {}
+    name = ".".join(map(str, path))
+    if not isinstance(value, dict):
+        bad(path, f"{name} must be a mapping of {left} to {right}, such as {example}; got {_kind_of(value)}")
+        return {}
+    out = {}
+    for k, v in value.items():
+        text = _text_setting(v)
+        if _text_setting(k) is None or text is None or not text.strip():
+            bad(path + (k,), f"{name}: each entry maps {left} to {right}; got {_kind_of(k)} -> {_kind_of(v)}")
+        else:
+            out[_text_setting(k)] = text
+    return out
+
+
+def _check_wide(value, path, bad):
+    """``wide:`` of the survey's mappings: need id -> {measure: column}."""
+    if value is None:
+        return {}
+    name = ".".join(map(str, path))
+    example = "{N_price: {importance: Q5_1, satisfaction: Q6_1}}"
+    if not isinstance(value, dict):
+        bad(path, f"{name} must be a mapping of need ids to their columns, such as {example}; got {_kind_of(value)}")
+        return {}
+    out = {}
+    for need, columns in value.items():
+        where = path + (need,)
+        if _text_setting(need) is None:
+            bad(where, f"{name}: a need id must be text; got {_kind_of(need)}")
+            continue
+        if not isinstance(columns, dict):
+            bad(where, f"{name}.{need} must map measures to columns, such as {{importance: Q5_1, satisfaction: "
+                f"Q6_1}}; got {_kind_of(columns)}")
+            continue
+        clean = {}
+        for measure, column in columns.items():
+            text = _text_setting(column)
+            if measure not in SURVEY_MEASURES:
+                hint = suggest(str(measure), SURVEY_MEASURES)
+                bad(where + (measure,), f"{name}.{need}: unknown measure '{measure}'; expected "
+                    f"{', '.join(SURVEY_MEASURES)}" + (f"; did you mean '{hint}'?" if hint else ""))
+            elif text is None or not text.strip():
+                bad(where + (measure,), f"{name}.{need}.{measure} must be the name of one column of survey.csv; "
+                    f"got {_kind_of(column)}")
+            else:
+                clean[measure] = text
+        out[_text_setting(need)] = clean
+    return out
+
+
+def _check_study_config(data, file, locate, folder=None):
+    """study.yaml's settings checked: known keys, plausible numbers, mappings of the right shape."""
     problems = []
     if data is None:
         return {}, problems
@@ -525,15 +728,23 @@ def _check_study_config(data, file, locate):
             continue
         kind, doc = spec
         if kind == "mapping":
-            ok = isinstance(value, dict)
+            value, more = _check_mappings(value, file, locate, folder)
+            problems += more
+            if more:
+                continue
+            ok = True
         elif kind == "str":
             ok = isinstance(value, (str, int, float)) and not isinstance(value, bool)
             value = str(value) if ok else value
         else:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 and (
-                kind != "rate" or value <= 1)
+            low, high, what = STUDY_RANGES.get(key, (0.0, float("inf"), doc))
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and low <= value <= high and not (key == "horizon" and value == 0)
+            if not ok:
+                problems.append(Problem(file, where, f"{key} must be {what}; got {_kind_of(value)}"))
+                continue
         if not ok:
-            problems.append(Problem(file, where, f"{key} must be {doc}; got {value!r}"))
+            problems.append(Problem(file, where, f"{key} must be {doc}; got {_kind_of(value)}"))
             continue
         clean[key] = value
     return clean, problems
@@ -562,6 +773,17 @@ def load_study(path, segment=None):
     p = Path(path)
     model_file = find_model_file(p)
     folder = p if p.is_dir() else model_file.parent
+    if p.is_dir():
+        # Every file of a study folder is read from inside it: a symbolic link out of the folder
+        # (to a home directory, to /etc) is refused before anything is read, and its target's
+        # content is never echoed.
+        outside = [Problem(str(f), "", "is a symbolic link to a file outside the study folder; cem reads only "
+                           "files inside the study folder: copy the file in instead")
+                   for f in [model_file, folder / "study.yaml"] + [folder / n for names in DATA_FILES.values()
+                                                                    for n in names]
+                   if f.is_symlink() and not _inside(f, folder)]
+        if outside:
+            raise InputError(outside)
     problems, warnings = [], []
     G = None
     try:
@@ -575,7 +797,7 @@ def load_study(path, segment=None):
         try:
             data, locate, more_warnings = read_yaml(study_file, what="study settings")
             warnings += more_warnings
-            config, more = _check_study_config(data, str(study_file), locate)
+            config, more = _check_study_config(data, str(study_file), locate, folder)
             problems += more
         except InputError as exc:
             problems += exc.problems

@@ -26,7 +26,7 @@ def test_bad_study_settings_reported_with_model_problems(tmp_path):
     lines = [str(p) for p in info.value.problems]
     assert any("model.yaml:13: steps[S2].stage" in l for l in lines)
     assert any("study.yaml:2: discount_rte: unknown setting 'discount_rte'" in l and "'discount_rate'" in l for l in lines)
-    assert any("study.yaml:3: margin: margin must be gross margin on revenue, 0..1; got 1.5" in l for l in lines)
+    assert any("study.yaml:3: margin: margin must be a share of revenue from 0 to 1 (0.3 is 30%); got 1.5" in l for l in lines)
 
 
 def test_find_model_file(tmp_path):
