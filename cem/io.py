@@ -16,6 +16,7 @@ import math
 import re
 import os
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -961,7 +962,10 @@ def read_csv(path, what="table"):
     """Read a CSV file as text cells, refusing plainly what cannot be read.
 
     Every cell is kept as a string (blank cells as ""), so validation sees exactly what the
-    file holds: ``"4"``, ``"four"`` and ``""`` are different problems. UTF-8 (with or
+    file holds: ``"4"``, ``"four"`` and ``""`` are different problems. Headers and cells are
+    in Unicode normal form C (one id typed two ways is one id); a header repeated (after
+    stripping spaces) is refused, naming its positions; a file too large for memory is said to
+    be so, with its size. UTF-8 (with or
     without a byte-order mark) is read as is; UTF-16 with its mark, Latin-1, and files separated
     by semicolons or tabs are read with a warning saying so (:func:`decode_text`).
 
@@ -989,11 +993,32 @@ def read_csv(path, what="table"):
     p = Path(path)
     if not p.is_file():
         raise InputError.single(str(path), "no such file" if not p.exists() else f"is a folder; expected a {what} CSV file")
-    check_size(path, p.stat().st_size, what)
+    size = p.stat().st_size
+    check_size(path, size, what)
+    try:
+        return _read_csv_text(p, path, what)
+    except MemoryError:
+        # Not a malformed file: one too large for this machine's memory. Say so, with its size.
+        raise InputError.single(str(path), f"is too large to read into memory ({size / 2**20:,.0f} MiB); split "
+                                "the file, or read it on a machine with more memory") from None
+
+
+def _nfc(text):
+    """Text in Unicode normal form C (ASCII, nearly every cell, is NFC already and left as is)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _read_csv_text(p, path, what):
+    import csv
+    import io as _io
+
+    import pandas as pd
+
     raw = p.read_bytes()
     if not raw.strip():
         raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row")
     text, warnings = decode_text(raw, str(path))
+    del raw
     if text is None:
         raise InputError.single(str(path), f"is a binary file, not a {what} CSV file (a spreadsheet? save it as "
                                 "CSV UTF-8)")
@@ -1014,7 +1039,32 @@ def read_csv(path, what="table"):
                                 line.group(1) if line else "") from None
     except pd.errors.EmptyDataError:
         raise InputError.single(str(path), f"is empty; expected a {what} CSV file with a header row") from None
-    table.columns = [str(c).strip() for c in table.columns]
+    # The header as written: pandas renames a repeated column ("importance" twice gives
+    # "importance.1"), which would silently read one of the two; a repeat is refused instead.
+    try:
+        names = next(csv.reader(_io.StringIO(text.lstrip("\ufeff")), delimiter=sep, skipinitialspace=True))
+    except (csv.Error, StopIteration):
+        names = list(table.columns)
+    if len(names) != len(table.columns):
+        names = list(table.columns)
+    names = [_nfc(str(n).strip()) for n in names]
+    positions = {}
+    for i, name in enumerate(names, start=1):
+        if name:  # blank headers (trailing commas of a spreadsheet export) keep pandas' "Unnamed: n"
+            positions.setdefault(name, []).append(i)
+    repeated = [(name, at) for name, at in positions.items() if len(at) > 1]
+    if repeated:
+        raise InputError([Problem(str(path), "1", f"column '{name}' appears {len(at)} times (columns "
+                                  f"{', '.join(map(str, at))}); give each column its own name, or drop the copies")
+                          for name, at in repeated], warnings)
+    table.columns = [name or str(old).strip() for name, old in zip(names, table.columns)]
+    # Text in Unicode normal form C: "René" typed with one code point or with "e" and an accent
+    # is one respondent, one need id, one segment value.
+    for column in table.columns:
+        cells = table[column]
+        odd = ~cells.str.isascii()
+        if odd.any():
+            table.loc[odd, column] = [unicodedata.normalize("NFC", v) for v in cells[odd]]
     return table, warnings
 
 
