@@ -43,6 +43,8 @@ __all__ = [
     "write_node_link",
     "to_mermaid",
     "write_mermaid",
+    "mermaid_ids",
+    "mermaid_label",
     "read_csv",
     "line_list",
     "decode_text",
@@ -1068,12 +1070,76 @@ def _read_csv_text(p, path, what):
     return table, warnings
 
 
+#: Words Mermaid's flowchart grammar reads as keywords wherever they stand (``end`` closes a
+#: subgraph): a node whose id is one of them gets an escaped id. Compared without case.
+_MERMAID_RESERVED = {"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click", "call",
+                     "href", "linkstyle", "interpolate", "direction", "default", "tb", "td", "bt", "lr", "rl"}
+_MERMAID_SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def mermaid_ids(nodes):
+    """A Mermaid node id for each node: its own id when that is safe, else an escaped one.
+
+    Safe: letters, digits and underscores, starting with a letter, not a Mermaid keyword
+    (``end``) and not starting with ``o`` or ``x`` (after a link ``---`` they would make a circle
+    or a cross edge). Other ids become ``n_`` and their letters and digits, every other character
+    as ``_``; a clash (``S-1`` and ``S.1`` both ``n_S_1``) takes a number (``n_S_1_2``), so each
+    node keeps a node of its own. Stable: the same nodes in the same order give the same ids.
+
+    Examples
+    --------
+    >>> mermaid_ids(["S_1", "S-1", "S.1", "end", "order"])
+    {'S_1': 'S_1', 'S-1': 'n_S_1', 'S.1': 'n_S_1_2', 'end': 'n_end', 'order': 'n_order'}
+    """
+    nodes = list(nodes)
+    out, used = {}, set()
+    for n in nodes:
+        text = str(n)
+        if _MERMAID_SAFE_ID.fullmatch(text) and text.lower() not in _MERMAID_RESERVED and text[0] not in "oxOX":
+            out[n] = text
+            used.add(text)
+    for n in nodes:
+        if n in out:
+            continue
+        base = "n_" + re.sub(r"[^A-Za-z0-9]", "_", ascii_safe(str(n)))[:60]
+        ident, k = base, 1
+        while ident in used:
+            k += 1
+            ident = f"{base}_{k}"
+        out[n] = ident
+        used.add(ident)
+    return out
+
+
+def ascii_safe(text):
+    """Text with accents taken off and other characters left for the caller to replace."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def mermaid_label(text):
+    r"""Text safe inside a quoted Mermaid label: quotes, ``#``, brackets, backticks, ``<`` and
+    ``>`` as Mermaid's entity codes, line breaks as spaces.
+
+    Examples
+    --------
+    >>> mermaid_label('Say "hi" #1 [now] `x`\n<b>')
+    'Say #quot;hi#quot; #35;1 #91;now#93; #96;x#96; #lt;b#gt;'
+    """
+    text = re.sub(r"[\r\n\t]+", " ", str(text))
+    return re.sub(r'[#"\[\]{}()`<>|&;]', lambda m: _MERMAID_CODES[m.group()], text)
+
+
+_MERMAID_CODES = {'"': "#quot;", "#": "#35;", "[": "#91;", "]": "#93;", "{": "#123;", "}": "#125;", "(": "#40;",
+                  ")": "#41;", "`": "#96;", "<": "#lt;", ">": "#gt;", "|": "#124;", "&": "#amp;", ";": "#59;"}
+
+
 def to_mermaid(G, direction="LR"):
     """The journey as a Mermaid flowchart, for Markdown docs (JupyterLab and GitHub render it).
 
     Customer steps are grouped by lifecycle stage in subgraphs and joined by the designed order;
-    company steps are joined to the customer steps they support with dotted links. Labels are
-    quoted and stripped of characters Mermaid would read as syntax.
+    company steps are joined to the customer steps they support with dotted links. Node ids are
+    the model's ids where Mermaid reads them as ids, escaped and kept distinct otherwise
+    (:func:`mermaid_ids`); labels are quoted and escaped (:func:`mermaid_label`).
 
     Examples
     --------
@@ -1084,17 +1150,15 @@ def to_mermaid(G, direction="LR"):
     >>> print(to_mermaid(G))
     flowchart LR
       subgraph use["use"]
-        S1["Ride 'fast'"]
+        S1["Ride #quot;fast#quot;"]
       end
     """
     from .graph import company_jobs, job_steps, journey_steps
 
-    def label(n):
-        text = str(G.nodes[n].get("name") or G.nodes[n].get("statement") or n)
-        return text.replace('"', "'").replace("\n", " ").replace("<", "(").replace(">", ")")
+    ids = mermaid_ids(G.nodes)
 
-    def ident(n):
-        return re.sub(r"\W", "_", str(n))
+    def label(n):
+        return mermaid_label(G.nodes[n].get("name") or G.nodes[n].get("statement") or n)
 
     lines = [f"flowchart {direction}"]
     steps = journey_steps(G)
@@ -1104,19 +1168,28 @@ def to_mermaid(G, direction="LR"):
         if not stages or stages[-1][0] != st:
             stages.append((st, []))
         stages[-1][1].append(s)
+    # Subgraph ids live in the nodes' namespace: a stage named like a node would merge them.
+    names = [st for st, _ in stages]
+    taken = set(ids.values())
     for i, (st, members) in enumerate(stages):
-        lines.append(f'  subgraph {ident(st)}{"_" + str(i) if [x for x, _ in stages].count(st) > 1 else ""}["{st}"]')
-        lines += [f'    {ident(s)}["{label(s)}"]' for s in members]
+        ident = re.sub(r"\W", "_", str(st)) + ("_" + str(i) if names.count(st) > 1 else "")
+        k = 0
+        while not _MERMAID_SAFE_ID.fullmatch(ident) or ident.lower() in _MERMAID_RESERVED or ident in taken:
+            k += 1
+            ident = f"stage_group_{i}" + (f"_{k}" if k > 1 else "")
+        taken.add(ident)
+        lines.append(f'  subgraph {ident}["{mermaid_label(st)}"]')
+        lines += [f'    {ids[s]}["{label(s)}"]' for s in members]
         lines.append("  end")
     for u, v, k in G.edges(keys=True):
         if k == "next" and u in steps and v in steps:
-            lines.append(f"  {ident(u)} --> {ident(v)}")
+            lines.append(f"  {ids[u]} --> {ids[v]}")
     for job in company_jobs(G):
         for c in job_steps(G, job):
-            lines.append(f'  {ident(c)}(["{label(c)}"])')
+            lines.append(f'  {ids[c]}(["{label(c)}"])')
             for _, v, k in G.out_edges(c, keys=True):
                 if k == "supports":
-                    lines.append(f"  {ident(c)} -.-> {ident(v)}")
+                    lines.append(f"  {ids[c]} -.-> {ids[v]}")
     return "\n".join(lines)
 
 
