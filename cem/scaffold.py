@@ -6,11 +6,15 @@ and example rows to overwrite), ``study.yaml`` with every setting explained, and
 """
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+
+import yaml
 
 from .errors import InputError
 
-__all__ = ["new_study", "STARTER"]
+__all__ = ["new_study", "yaml_scalar", "STARTER"]
 
 #: The starter model's tables: one example of everything, meant to be overwritten.
 STARTER = {
@@ -53,6 +57,35 @@ margin: 0.3            # share of revenue kept as margin
 """
 
 
+def yaml_scalar(value):
+    r"""A value as one line of YAML that reads back as exactly that value.
+
+    Text is written double-quoted with escapes (a colon, a ``#``, a line break or a quote in a
+    model's name cannot end the value or start another setting).
+
+    Examples
+    --------
+    >>> yaml_scalar('Acme: the journey\ncurrency: USD # "x"')
+    '"Acme: the journey\\ncurrency: USD # \\"x\\""'
+    >>> yaml.safe_load("title: " + yaml_scalar("Acme: the journey\nhorizon: 99"))
+    {'title': 'Acme: the journey\nhorizon: 99'}
+    """
+    text = yaml.safe_dump(str(value), default_style='"', allow_unicode=True, width=float("inf"))
+    return text.strip().removesuffix("...").strip()
+
+
+def _survey_template(needs):
+    """survey_template.csv's text: one row per need, every cell safe to open in a spreadsheet."""
+    from .privacy import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["respondent_id", "need_id", "importance", "satisfaction", "statement"])
+    for need in needs:
+        writer.writerow([safe_cell(v) for v in ("R0001", str(need["id"]), "", "", str(need.get("statement", "")))])
+    return out.getvalue()
+
+
 def new_study(folder, example=None):
     """Write a new study folder; refuse to touch one that already holds a model.
 
@@ -87,14 +120,12 @@ def new_study(folder, example=None):
     meta = tables.get("model", {})
     study = out / "study.yaml"
     if not study.exists():
-        study.write_text(_STUDY_YAML.format(title=meta.get("name", "New study"), currency=meta.get("currency", "EUR")),
-                         encoding="utf-8")
+        # The model's name and currency are the user's text: written as quoted YAML scalars, so
+        # "Acme: the journey" stays a title and a line break cannot add a setting.
+        study.write_text(_STUDY_YAML.format(title=yaml_scalar(meta.get("name", "New study")),
+                                            currency=yaml_scalar(meta.get("currency", "EUR"))), encoding="utf-8")
         written.append(study)
     template = out / "survey_template.csv"
-    lines = ["respondent_id,need_id,importance,satisfaction,statement"]
-    for need in tables.get("needs", []):
-        statement = str(need.get("statement", "")).replace('"', "'")
-        lines.append(f'R0001,{need["id"]},,,"{statement}"')
-    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    template.write_text(_survey_template(tables.get("needs", [])), encoding="utf-8")
     written.append(template)
     return written
