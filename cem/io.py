@@ -281,7 +281,7 @@ def _compose(text, file):
             node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
             value = constructors.get(tag, constructors[None])(helper, node)
         if tag == _INT_TAG and (value is None or value.bit_length() > 1024):
-            where = ".".join(str(k) for k in path)
+            where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
             digits = len(ev.value.lstrip("+-0").replace("_", ""))
             problems.append(Problem(file, f"{ev.start_mark.line + 1}: {where}" if where else str(ev.start_mark.line + 1),
                                     f"{shorten(ev.value, 24)} is not a plausible number ({digits:,} digits; at most "

@@ -20,6 +20,7 @@ name (``"steps[S_quote].stage"``). The YAML reader's locator answers ``"14: step
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 
 import networkx as nx
@@ -100,13 +101,16 @@ def _as_text(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    # Unicode normal form C, as the data files are read (cem.io.read_csv): an id typed with
+    # "é" as one code point or as "e" and an accent is one id.
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _too_long_number(value):
     """Digits of a number written as text when there are too many to be a plausible one, else 0."""
-    if isinstance(value, str):
-        digits = sum(ch.isdigit() for ch in value[:MAX_NUMBER_DIGITS * 4])
+    if isinstance(value, str) and len(value) > MAX_NUMBER_DIGITS:
+        digits = sum(ch.isdigit() for ch in value)
         return digits if digits > MAX_NUMBER_DIGITS else 0
     return 0
 
@@ -154,7 +158,8 @@ def _format(number):
 def _check_field(c, field, value, path, key):
     """Return the clean value of one field, or None after recording a problem."""
     if field.type in ("int", "number") and _too_long_number(value):
-        c.error(path, key, f"{field.name} is not a plausible number ({_too_long_number(value)}+ digits)")
+        c.error(path, key, f"{field.name} is not a plausible number ({_too_long_number(value):,} digits; at most "
+                f"{MAX_NUMBER_DIGITS})")
         return None
     if field.type in ("id", "str"):
         text = _as_text(value)
