@@ -209,8 +209,10 @@ _PARSER = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml
 #: study.yaml's mappings 5): deeper is refused as it is read, before any of it is built.
 MAX_YAML_DEPTH = 32
 
-#: Digits of the longest integer a YAML file may hold: past this it is no plausible number
-#: (1e308 is the largest float; Python refuses to print integers of 4,300 digits).
+#: The largest integer a YAML file may hold (1e308, about the largest float): past it a value
+#: is no plausible number, and Python refuses even to print integers of 4,300 digits. A value
+#: longer than MAX_INT_DIGITS characters is refused without being converted at all.
+_LARGEST_INT = 10 ** 308
 MAX_INT_DIGITS = 308
 
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
@@ -280,12 +282,12 @@ def _compose(text, file):
         else:
             node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
             value = constructors.get(tag, constructors[None])(helper, node)
-        if tag == _INT_TAG and (value is None or value.bit_length() > 1024):
+        if tag == _INT_TAG and (value is None or abs(value) > _LARGEST_INT):
             where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
             digits = len(ev.value.lstrip("+-0").replace("_", ""))
             problems.append(Problem(file, f"{ev.start_mark.line + 1}: {where}" if where else str(ev.start_mark.line + 1),
-                                    f"{shorten(ev.value, 24)} is not a plausible number ({digits:,} digits; at most "
-                                    f"{MAX_INT_DIGITS}); quote it if it is text, such as an id"))
+                                    f"{shorten(ev.value, 24)} is not a plausible number ({digits:,} digits; past 1e308)"
+                                    "; quote it if it is text, such as an id"))
             return None  # not cached: each place it appears is reported
         cache[key] = value
         return value

@@ -132,7 +132,7 @@ def test_mappings_of_the_right_shape_are_kept_with_columns_as_text(tmp_path):
     ("horizon: .nan\n", "got nan"),
     ("discount_rate: -.inf\n", "discount_rate must be a yearly rate from 0 to 1"),
     ("margin: 'nan'\n", "margin must be a share of revenue from 0 to 1 (0.3 is 30%); got 'nan'"),
-    ("horizon: 1" + "0" * 400 + "\n", "is not a plausible number (401 digits; at most 308)"),
+    ("horizon: 1" + "0" * 400 + "\n", "is not a plausible number (401 digits; past 1e308)"),
     ("title: 1" + "0" * 5000 + "\n", "is not a plausible number (5,001 digits"),
 ])
 def test_numeric_settings_are_bounded(tmp_path, settings, says):

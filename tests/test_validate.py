@@ -130,3 +130,72 @@ def test_yaml_alias_bomb_refused(write_model):
         f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
     (line,) = problems_of(write_model(bomb))
     assert "through YAML aliases" in line
+
+
+# --- Hardening, round two: numbers no machine holds, hostile YAML, bounded suggestions
+
+from cem.validate import MAX_SUGGESTIONS  # noqa: E402
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ("position: 2", "position: 1" + "0" * 5000, "13: steps[1].position: 1000000000000000000000"),
+    ("cost: 0.5", "cost: 1" + "0" * 307 + "1", "is not a plausible number (309 digits; past 1e308)"),
+    ("cost: 0.5", "cost: -0x" + "f" * 300, "is not a plausible number"),
+    ("position: 2", "position: '" + "9" * 5000 + "'", "steps[S2].position: position is not a plausible number (5,000"),
+    ("position: 2", "position: '" + "9" * 31 + "'", "position is not a plausible number (31 digits; at most 30)"),
+])
+def test_numbers_no_machine_holds_are_located_errors(write_model, old, new, says):
+    lines = problems_of(broken(write_model, old, new))
+    assert len(lines) == 1 and says in lines[0], lines
+    assert len(lines[0]) < 400
+
+
+def test_large_but_plausible_numbers_are_still_read(write_model):
+    # 300 digits is implausible as a cost, but it is a number: the usual range error, not a crash.
+    lines = problems_of(broken(write_model, "cost: 0.5", "cost: 1" + "0" * 300))
+    assert len(lines) == 1 and "cost 1e+300 is not plausible; at most 1,000,000,000" in lines[0]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("jobs: &j [*j]\n", "2:" if False else "(a cycle)"),
+    ("jobs: *nowhere\n", "names no anchor"),
+    ("jobs: []\n---\njobs: []\n", "more than one YAML document"),
+    ("jobs: !!omap [{a: 1}]\n", "the YAML tag tag:yaml.org,2002:omap is not supported"),
+    ("? {a: 1}\n: x\n", "a mapping key must be text or a number"),
+    ("jobs:\n" + "  " * 0 + "- " * 40 + "x\n", "YAML nested too deeply: more than 32 levels"),
+    ("jobs: " + "[" * 200_000 + "]" * 200_000 + "\n", "nested too deeply"),
+    ("jobs: [<<]\n", "<< is a merge key"),
+    ("jobs:\n  - {<<: 3, id: J}\n", "a << merge key takes a mapping or a list of mappings"),
+])
+def test_hostile_yaml_is_refused_where_it_stands(write_model, text, says):
+    lines = problems_of(write_model(text))
+    assert len(lines) == 1 and says in lines[0], lines
+
+
+def test_merge_keys_work_as_in_the_safe_loader(write_model):
+    G = load_model(broken(write_model, "  - {id: S2, job: J, name: Ride the bike again, position: 2, stage: use}",
+                          "  - &base {id: S2, job: J, name: Ride the bike again, position: 2, stage: use}\n"
+                          "  - {<<: *base, id: S3, position: 3, name: Ride it again}"))
+    assert G.nodes["S3"]["stage"] == "use" and G.nodes["S3"]["job"] == "J" and G.nodes["S3"]["name"] == "Ride it again"
+
+
+def test_aliases_count_only_what_they_add(write_model):
+    # 900 rows written out plus a few aliases: far from the limit, whatever the length of the file.
+    rows = "".join(f"  - {{id: e{i}, name: Entity {i}, type: partner}}\n" for i in range(900))
+    text = MINI.replace("entities:\n", "entities:\n" + rows) + "extra_a: &a [1, 2, 3]\n"
+    lines = problems_of(write_model(text + "extra_b: [*a, *a]\n"))
+    assert len(lines) == 2 and all("unknown section" in line for line in lines)
+
+
+def test_ids_in_nfc_and_nfd_are_one_id(write_model):
+    G = load_model(write_model(MINI.replace("{id: S2,", "{id: S\u00e9,").replace("to: S2}", "to: Se\u0301}")))
+    assert "S\u00e9" in G and "Se\u0301" not in G
+
+
+def test_suggestions_stop_after_the_first_ones(write_model):
+    links = "".join(f"  - {{relation: performs, from: ridr{i}, to: S1}}\n" for i in range(MAX_SUGGESTIONS + 50))
+    with pytest.raises(InputError) as info:
+        load_model(write_model(MINI + links))
+    # Every bad reference is counted (20 printed, the rest summed up); only the first get a hint.
+    assert "... and 130 more like this" in str(info.value)
+    assert str(info.value).count("did you mean") == 20
