@@ -10,8 +10,9 @@ The command line prints ``str(problem)`` for each, one line each, and exits with
 Caps, applied here once for every reader (a hostile file must not flood a terminal or a
 report with its own content):
 
-* :data:`MAX_ECHO` (80): a quoted value in a message, or any run of text without spaces, longer
-  than this is cut to it, ending in an ellipsis; a message is at most :data:`MAX_MESSAGE`
+* :data:`MAX_ECHO` (80): a quoted value in a message or location longer than this is cut to it,
+  ending in an ellipsis, and so is any run of text without spaces longer than :data:`MAX_WORD`
+  (200); a message is at most :data:`MAX_MESSAGE`
   (1,000) characters, a location at most :data:`MAX_LOCATION` (200); line breaks in either
   are written ``\\n`` so a problem stays one line.
 * :data:`MAX_PER_KIND` (20): an :class:`InputError` keeps the first 20 problems of each kind (same
@@ -24,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Problem", "InputError", "CemError", "MAX_ECHO", "MAX_MESSAGE", "MAX_LOCATION", "MAX_PER_KIND",
+__all__ = ["Problem", "InputError", "CemError", "MAX_ECHO", "MAX_WORD", "MAX_MESSAGE", "MAX_LOCATION", "MAX_PER_KIND",
            "shorten"]
 
 #: Longest quoted value (or run of text without spaces) a message echoes.
@@ -38,7 +39,10 @@ MAX_PER_KIND = 20
 # A quoted value: opened by a quote that no letter precedes (so "customer's" opens nothing),
 # closed by the first quote that no letter follows.
 _QUOTED = re.compile(r"""(?<![A-Za-z])(?:'([^'\n]{%d,})'|"([^"\n]{%d,})")(?![A-Za-z])""" % (MAX_ECHO + 1, MAX_ECHO + 1))
-_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_ECHO + 41))
+#: Runs of text without spaces longer than this (an unquoted value, never a word) are cut to
+#: MAX_ECHO; long enough for the paths a message names.
+MAX_WORD = 200
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _KIND = re.compile(r"""'[^']*'|"[^"]*"|\d+""")
 
@@ -67,12 +71,13 @@ def _shorten_quoted(match):
     return quote + shorten(match.group(1) if match.group(1) is not None else match.group(2)) + quote
 
 
-def _one_line(text, limit):
-    """A message or location made safe to print as one line of bounded length."""
+def _one_line(text, limit, values=True):
+    """A message or location made safe to print as one line of bounded length; with ``values``,
+    its long quoted values and runs without spaces cut too (not in a file's path)."""
     if len(text) > 4 * limit:  # a value of hundreds of MB: keep both ends, never scan it all
         text = text[: 2 * limit] + "…" + text[-2 * limit:]
     text = _CONTROL.sub(lambda m: "\\n" if m.group() == "\n" else f"\\x{ord(m.group()):02x}", text)
-    if len(text) > MAX_ECHO:
+    if values and len(text) > MAX_ECHO:
         text = _QUOTED.sub(_shorten_quoted, text)
         text = _LONG_WORD.sub(lambda m: shorten(m.group()), text)
     return shorten(text, limit)
@@ -112,7 +117,7 @@ class Problem:
 
     def __post_init__(self):
         # Every echoed value is capped here, once, whichever reader built the problem.
-        object.__setattr__(self, "file", _one_line(str(self.file), MAX_LOCATION * 5))
+        object.__setattr__(self, "file", _one_line(str(self.file), MAX_LOCATION * 5, values=False))
         object.__setattr__(self, "location", _one_line(str(self.location), MAX_LOCATION))
         object.__setattr__(self, "message", _one_line(str(self.message), MAX_MESSAGE))
 
