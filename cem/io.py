@@ -2,8 +2,14 @@
 
 Reading is defensive: a model file is refused with a clear :class:`cem.errors.InputError`
 when it is missing, empty, binary, too large, not UTF-8, malformed YAML, or expanded by YAML
-aliases past a million values (a "billion laughs" document); YAML is parsed with the safe loader only. Every
-problem of a readable model is collected by :mod:`cem.validate` and raised once.
+aliases past a million values (a "billion laughs" document). YAML is read with safe-loader
+semantics in one linear pass over the parser's events (:func:`_compose`): nesting deeper than
+:data:`MAX_YAML_DEPTH`, integers past 1e308, alias cycles, tags on lists and mappings and
+second documents are refused where they stand. Every problem of a readable model is collected
+by :mod:`cem.validate` and raised once.
+
+Files of a study folder are read from inside it only: a symbolic link out of the folder, or a
+setting naming a file outside it (:func:`study_file`), is refused without reading it.
 
 A *study folder* holds ``model.yaml`` (or ``model.yml``), an optional ``study.yaml`` with
 the study's settings, and optional measured data (``survey.csv``, ``events.csv``,
@@ -53,6 +59,9 @@ __all__ = [
     "DATA_FILES",
     "MAX_MODEL_BYTES",
     "MAX_YAML_NODES",
+    "MAX_YAML_DEPTH",
+    "MAX_INT_DIGITS",
+    "STUDY_RANGES",
 ]
 
 #: File names a study folder's model may have, in order of preference.

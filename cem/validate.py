@@ -538,10 +538,10 @@ def check_structure(G, tables, file="model", locate=None):
         H.add_nodes_from(steps)
         H.add_edges_from((u, v) for u, v, k in G.edges(steps, keys=True) if k == "next" and v in H)
         parts = sorted(nx.connected_components(H), key=lambda p: min(G.nodes[s]["position"] for s in p))
+        first = min(parts[0], key=lambda x: G.nodes[x]["position"])  # once, not per cut-off step
         for part in parts[1:]:
             for s in sorted(part, key=lambda s: G.nodes[s]["position"]):
                 path, label = where.get(s, ((), s))
                 c.error(path, label, f"step '{s}' is not connected by 'next' to the other steps of job '{job}' "
-                        f"(starting at '{min(parts[0], key=lambda x: G.nodes[x]['position'])}'); "
-                        "add a next link to or from it")
+                        f"(starting at '{first}'); add a next link to or from it")
     return c.problems
