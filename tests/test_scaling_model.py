@@ -100,3 +100,27 @@ def test_suggestions_cost_the_same_for_any_number_of_choices(tmp_path):
 
     r, small, large = ratio(make, run, 250, tmp_path)
     assert r < MAX_RATIO, (r, small, large)
+
+
+def wide_model(path, n):
+    """Every kind of node and link, ``n`` of each: steps of two jobs, touchpoints, needs, supports."""
+    parts = ["model: {name: Wide}\njobs:\n  - {id: J, name: Get it, performer: customer}\n"
+             "  - {id: K, name: Serve, performer: company}\nentities:\n  - {id: hh, name: H, type: customer}\n"
+             "actors:\n  - {id: a, name: A, entity: hh}\nsteps:\n"]
+    parts += [f"  - {{id: S{i}, job: J, name: Step {i}, position: {i}, stage: use}}\n" for i in range(1, n + 1)]
+    parts += [f"  - {{id: C{i}, job: K, name: Step {i}, position: {i}, stage: use}}\n" for i in range(1, n + 1)]
+    parts.append("touchpoints:\n")
+    parts += [f"  - {{id: T{i}, name: T {i}, channel: web, step: S{i}, owner: a}}\n" for i in range(1, n + 1)]
+    parts.append("needs:\n")
+    parts += [f"  - {{id: N{i}, step: S{i}, actor: a, dimension: functional, statement: Minimize the time it takes "
+              f"to do {i}}}\n" for i in range(1, n + 1)]
+    parts.append("links:\n")
+    parts += [f"  - {{relation: supports, from: C{i}, to: S{i}}}\n  - {{relation: addresses, from: T{i}, to: N{i}}}\n"
+              for i in range(1, n + 1)]
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def test_a_model_of_every_kind_builds_its_graph_in_linear_time(tmp_path):
+    r, small, large = ratio(wide_model, load_model, 300, tmp_path)
+    assert r < MAX_RATIO, (r, small, large)
