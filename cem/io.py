@@ -276,6 +276,9 @@ def _compose(text, file):
     def fail(mark, message):
         raise InputError.single(file, message, str(mark.line + 1))
 
+    def where_of(path):
+        return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
+
     def scalar(ev, path):
         key = (ev.value, ev.tag, ev.implicit)
         hit = cache.get(key)
@@ -290,9 +293,22 @@ def _compose(text, file):
             value = None  # not even converted: a long YAML 1.1 sexagesimal int costs quadratic time
         else:
             node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
-            value = constructors.get(tag, constructors[None])(helper, node)
+            try:
+                value = constructors.get(tag, constructors[None])(helper, node)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+                # PyYAML's own constructors raise these for 2024-13-45 (read as a date) or
+                # "!!bool maybe": the value cannot be what it looks like or is tagged as.
+                kind = tag.rsplit(":", 1)[-1]
+                kind = {"int": "whole number", "float": "number", "bool": "true or false", "timestamp": "date",
+                        "binary": "base64 binary"}.get(kind, kind)
+                reason = str(exc) if isinstance(exc, ValueError) and str(exc) else f"not a valid {kind}"
+                problems.append(Problem(file, f"{ev.start_mark.line + 1}: {where_of(path)}".rstrip(": "),
+                                        f"'{shorten(ev.value, 40)}' cannot be read as {'' if kind == 'true or false' else 'a '}{kind} "
+                                        f"({shorten(reason, 60)}); "
+                                        "quote it if it is text"))
+                return None
         if tag == _INT_TAG and (value is None or abs(value) > _LARGEST_INT):
-            where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
+            where = where_of(path)
             digits = len(ev.value.lstrip("+-0").replace("_", ""))
             problems.append(Problem(file, f"{ev.start_mark.line + 1}: {where}" if where else str(ev.start_mark.line + 1),
                                     f"{shorten(ev.value, 24)} is not a plausible number ({digits:,} digits; past 1e308)"

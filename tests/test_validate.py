@@ -166,6 +166,8 @@ def test_large_but_plausible_numbers_are_still_read(write_model):
     ("jobs: " + "[" * 200_000 + "]" * 200_000 + "\n", "nested too deeply"),
     ("jobs: [<<]\n", "<< is a merge key"),
     ("jobs:\n  - {<<: 3, id: J}\n", "a << merge key takes a mapping or a list of mappings"),
+    ("jobs:\n  - {id: J, description: 2024-02-30}\n", "2: jobs[0].description: '2024-02-30' cannot be read as a date"),
+    ("jobs: !!int many\n", "'many' cannot be read as a whole number"),
 ])
 def test_hostile_yaml_is_refused_where_it_stands(write_model, text, says):
     lines = problems_of(write_model(text))

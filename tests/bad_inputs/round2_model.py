@@ -148,6 +148,10 @@ CASES = {
                                 "does not exist"),
     "model_line_break_in_value": ({"model.yaml": model("stage: use}", 'stage: "use\\nhorizon: 1"}')}, "error",
                                   "is not one of"),
+    "model_impossible_date": ({"model.yaml": model("{id: J, name: Get a bike repaired,",
+                                                   "{id: J, description: 2024-13-45, name: Get a bike repaired,")},
+                              "error", "'2024-13-45' cannot be read as a date (month must be in 1..12)"),
+    "study_tagged_bool": ({"study.yaml": "title: !!bool maybe\n"}, "error", "'maybe' cannot be read as true or false"),
     # 6. cem new --from and cem export with hostile names and ids
     "scaffold_hostile_model_name": ({"model.yaml": model("name: Mini,", "name: \"Acme: the journey\\nhorizon: 10000 # x\",")},
                                     "ok", "wrote", {"argv": NEW}),
