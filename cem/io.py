@@ -17,6 +17,7 @@ the study's settings, and optional measured data (``survey.csv``, ``events.csv``
 """
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -764,7 +765,8 @@ def _check_study_config(data, file, locate, folder=None):
                 continue
             ok = True
         elif kind == "str":
-            ok = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+            # A title written as 2024-05-01 or 12 is read by YAML as a date or a number: text all the same.
+            ok = isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool)
             value = str(value) if ok else value
         else:
             low, high, what = STUDY_RANGES.get(key, (0.0, float("inf"), doc))
