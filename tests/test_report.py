@@ -187,11 +187,15 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
         studies.append(folder)
     lines = []
     out = tmp_path / "out"
-    (out / ".s0.leftover").mkdir(parents=True)  # what an interrupted batch leaves
+    from cem.outdir import claim_folder, new_staging
+
+    claim_folder(out)
+    leftover = new_staging(out, "s0")  # what an interrupted batch leaves
+    (out / ".mine").mkdir()  # a hidden folder cem did not make
     results = run_report(studies, out, jobs=2, echo=lines.append)
     assert [r.run for r in results] == ["s0", "s1", "s2"]  # the order asked for, not of completion
     assert [r.status for r in results] == ["ok", "ok", "failed"]
-    assert not (out / ".s0.leftover").exists()
+    assert not leftover.exists() and (out / ".mine").is_dir()
     assert any("left" in l for l in lines[:-1])  # progress with the time left
     serial = run_report(studies[:2], tmp_path / "serial", jobs=1)
     for r in serial:
