@@ -927,17 +927,17 @@ def problems_table(problems):
 
 
 def problems_markdown(problems):
-    """Problems as a Markdown list, in full and HTML-escaped, for a workshop notebook.
+    """Problems as a Markdown list, in full, escaped as text (:func:`cem.markup.md_escape`), for a workshop notebook.
 
     Examples
     --------
     >>> print(problems_markdown([Problem("m.xlsx", "Steps!E3", "stage 'x' is not one of ...")]))
-    - **m.xlsx, Steps!E3**: stage 'x' is not one of ...
+    - **m\\.xlsx, Steps\\!E3**: stage \\'x\\' is not one of \\.\\.\\.
     """
-    import html
+    from .markup import md_escape
 
-    return "\n".join(f"- **{html.escape(Path(p.file).name)}, {html.escape(p.location)}**: "
-                      f"{html.escape(p.message, quote=False)}" for p in problems)
+    return "\n".join(f"- **{md_escape(Path(p.file).name)}, {md_escape(p.location)}**: "
+                      f"{md_escape(p.message)}" for p in problems)
 
 
 def _atomic_write_text(path, text):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
-from .io import line_list, read_csv
+from .io import line_list, read_csv, study_file
 from .xes import read_xes
 from .schema import suggest
 from .segments import nfc, select_segment
@@ -121,7 +121,7 @@ def read_events(path, G=None, mapping=None):
     activities = dict(mapping.pop("activities", None) or {})
     mapping_file = mapping.pop("activities_file", None)
     if mapping_file:
-        activities.update(_activity_map(Path(path).parent / mapping_file))
+        activities.update(_activity_map(study_file(Path(path).parent, mapping_file, "mappings: events: activities_file")))
     # study.yaml's renames first (a rename onto a column the file has is refused, naming both),
     # then the XES names, unless the file has the column they stand for already.
     table, problems = apply_renames(table, mapping, file, "events")

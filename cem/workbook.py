@@ -376,7 +376,12 @@ def read_workbook(path):
                                     "; a model table must be visible to whoever edits the workbook: unhide it "
                                     "(right-click a sheet tab > Unhide) or delete it"))
             continue
-        rows, too_long = _sheet_rows(ws)
+        try:
+            rows, too_long = _sheet_rows(ws)
+        except (ValueError, OverflowError) as exc:  # openpyxl converting a cell: a number past any plausible size
+            problems.append(Problem(file, ws.title, "a cell holds a value that cannot be read as a number "
+                                    f"({str(exc)[:80]}); write it as text or correct it"))
+            continue
         if too_long:
             problems.append(Problem(file, ws.title, _too_long(None)))
             continue

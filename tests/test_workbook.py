@@ -243,3 +243,25 @@ def test_a_sheet_over_the_row_cap_is_refused_with_one_line(tmp_path, monkeypatch
     wb.save(path)
     (line,) = refused(path)
     assert line.startswith(f"{path}:Steps: the sheet has ") and "at most 50" in line
+
+
+def test_a_number_too_long_to_read_is_a_located_error(tmp_path, mini, capsys):
+    """A cell of 5,001 digits: openpyxl cannot convert it; cem names the sheet instead of crashing."""
+    import re
+    import zipfile
+
+    from cem.cli import main
+    from cem.io import load_model as _load
+    from cem.workbook import write_workbook as _write
+
+    good = tmp_path / "good.xlsx"
+    _write(_load(mini), good)
+    bad = tmp_path / "model.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if re.search(rb"<(?:\w+:)?v>\d+</(?:\w+:)?v>", data) and b"sheet" in item.filename.encode():
+                data = re.sub(rb"(<(?:\w+:)?v>)\d+(</(?:\w+:)?v>)", rb"\g<1>" + b"9" * 5001 + rb"\g<2>", data, count=1)
+            zout.writestr(item, data)
+    assert main(["validate", str(bad)]) == 2
+    assert "cannot be read as a number" in capsys.readouterr().err
