@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -85,10 +86,20 @@ def chromium_command(*args: str, profile: str, executable: str | None = None) ->
             "--disable-extensions", "--hide-scrollbars", *OFFLINE_FLAGS, f"--user-data-dir={profile}", *args]
 
 
+def _end_with_parent():
+    """In the browser's process before it starts: end when the process that started it ends (a report
+    worker killed with its batch must not leave a browser behind)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def _run(args, what, timeout):
     with tempfile.TemporaryDirectory(prefix="cem-chromium-") as profile:
         cmd = chromium_command(*args, profile=profile)
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=_end_with_parent if sys.platform.startswith("linux") else None)
     if done.returncode != 0:
         raise CemError(f"Chromium could not {what}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
 

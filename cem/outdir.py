@@ -105,7 +105,8 @@ def run_name(study, value=None):
     """
     text = str(study) if value is None else f"{study}__{value}"
     name = safe_name(text)
-    if name != text and not name.endswith("-" + _digest(text)):
+    lossy = name != text or name.endswith(".failed")  # ".failed" is cem's own suffix for failed attempts
+    if lossy and not name.endswith("-" + _digest(text)):
         name = _cut_bytes(name, NAME_MAX_BYTES - 9).rstrip("._-") + "-" + _digest(text)
     return name
 
@@ -115,7 +116,9 @@ def _is_cem_index(path):
         head = Path(path).read_text(encoding="utf-8", errors="replace")[:4000]
     except OSError:
         return False
-    return f'content="{INDEX_GENERATOR}"' in head or "<title>cem reports</title>" in head  # older cem
+    # Older cem wrote no generator: its page is known by its title and its table's first headings.
+    return f'content="{INDEX_GENERATOR}"' in head or (
+        "<title>cem reports</title>" in head and "<th>run</th><th>status</th><th>reports</th>" in head)
 
 
 def claim_folder(out, into_existing=False):
@@ -299,8 +302,12 @@ def holds_lock(out, token):
 def new_staging(out, run, token=""):
     """A hidden staging folder for ``run`` in ``out``, marked as cem's own."""
     staging = Path(tempfile.mkdtemp(prefix=f".{run}.", dir=out))
-    (staging / STAGING_MARKER).write_text(json.dumps({"run": run, "token": token, "pid": os.getpid()}) + "\n",
-                                          encoding="utf-8")
+    try:
+        (staging / STAGING_MARKER).write_text(json.dumps({"run": run, "token": token, "pid": os.getpid()}) + "\n",
+                                              encoding="utf-8")
+    except OSError:  # an unmarked folder would never be cleared: leave none
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 
@@ -319,11 +326,23 @@ def clear_staging(out):
     removed = []
     if not out.is_dir():
         return removed
-    for p in out.iterdir():
-        if p.name.startswith(".") and p.is_dir() and not p.is_symlink() and (
-                (p / STAGING_MARKER).is_file() or (re.search(r"\.old-\d+-\d+$", p.name) and is_run_folder(p))):
+    for p in sorted(out.iterdir()):
+        if not p.name.startswith(".") or p.is_symlink():
+            continue
+        old = re.fullmatch(r"\.(.+)\.old-\d+-\d+", p.name)
+        if p.is_dir() and old and is_run_folder(p):
+            final = out / old.group(1)
+            if not final.exists():  # stopped between the two renames: this is the last good run, put it back
+                os.replace(p, final)
+                continue
             shutil.rmtree(p, ignore_errors=True)
-            removed.append(p.name)
+        elif p.is_dir() and (p / STAGING_MARKER).is_file():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.is_file() and re.fullmatch(r"\.(index\.html|" + re.escape(FOLDER_MARKER[1:]) + r")\.tmp-\d+", p.name):
+            p.unlink()
+        else:
+            continue
+        removed.append(p.name)
     return removed
 
 
@@ -341,7 +360,7 @@ def _read_record(folder):
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not {"run", "status"} <= set(data):
+    if not isinstance(data, dict) or not {"run", "status"} <= set(data) or not isinstance(data["run"], str):
         return None
     return data
 

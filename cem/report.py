@@ -263,21 +263,20 @@ def _study_identity(study, segment):
 
 
 def _fingerprint(folder):
-    """Names, sizes and modification times of the files of a folder (not its sub-folders)."""
+    """Paths, sizes and modification times of the files under a folder (hidden ones left out)."""
     folder = Path(folder)
     folder = folder if folder.is_dir() else folder.parent
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return []
     out = []
-    for e in entries:
-        try:
-            if not e.name.startswith(".") and e.is_file():
-                st = e.stat()
-                out.append((e.name, st.st_size, st.st_mtime_ns))
-        except OSError:
-            continue
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            try:
+                st = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            out.append((os.path.relpath(os.path.join(root, name), folder), st.st_size, st.st_mtime_ns))
     return out
 
 
@@ -478,7 +477,11 @@ def _pseudonymise_failure(result, log_lines, study_path):
             return m.group(1) + pseudonymise(m.group(2), key) + m.group(1) if m.group(2) in ids else m.group(0)
 
         def bare(m):
-            return pseudonymise(m.group(0), key) if m.group(0) in ids else m.group(0)
+            token = m.group(0)
+            core = token.rstrip(".!?/")  # a sentence's full stop is not part of the id
+            if token in ids:
+                return pseudonymise(token, key)
+            return pseudonymise(core, key) + token[len(core):] if core in ids else token
 
         text = re.sub(r"(['\"`])([^'\"`\n]{1,200})\1", quoted, text)
         return re.sub(r"[^\s'\"`(),;:=\[\]{}<>]{4,}", bare, text)
@@ -566,16 +569,16 @@ def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kern
     return entry
 
 
-def _finished(out, run):
-    """The result of the run already in ``out`` made from the same inputs, complete and ok; or None."""
-    runs = outdir.read_runs(out)
+def _finished(runs, run):
+    """The result of the run already in the folder (``runs``, from :func:`cem.outdir.read_runs`) made
+    from the same inputs, complete and ok; or None."""
     data = runs.get(run.name)
     if not data or data.get("status") != "ok" or data.get("inputs") != run.inputs or not run.inputs:
         return None
     failed = runs.get(f"{run.name}.failed")
     if failed and failed.get("inputs") == run.inputs and str(failed.get("finished", "")) > str(data.get("finished", "")):
         return None  # the latest attempt on these inputs failed
-    return RunResult(**{k: v for k, v in data.items() if k in RunResult.__dataclass_fields__})
+    return _record_result(data, run.name)
 
 
 def _worker_pool(kernel_name, cwd, spare):
@@ -721,7 +724,10 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
         outdir.claim_folder(out, into_existing=into_existing)
         lock = outdir.FolderLock(out).acquire()
         outdir.clear_staging(out)
-        settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir)}
+        from . import __version__
+
+        settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir), "cem": __version__,
+                    "kernel": kernel_name}
         runs, unplanned, order = plan_runs(studies, by, out=out, settings=settings)
         return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume,
                           client, pdf, warm, lock.token)
@@ -739,8 +745,9 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
 
     results = {r.run: r for r in unplanned}
     todo = []
+    earlier = outdir.read_runs(out)  # read once: the index and --resume never re-read the folder per run
     for run in runs:
-        done = _finished(out, run) if resume else None
+        done = _finished(earlier, run) if resume else None
         if done is not None:
             results[run.name] = done
             if echo:
@@ -751,7 +758,7 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
     count = 0
 
     def index():
-        write_index(out, [results[n] for n in order if n in results])
+        write_index(out, [results[n] for n in order if n in results], earlier=earlier)
 
     def report(res):
         nonlocal count
@@ -779,9 +786,15 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
             # batch would carry on).
             _run_local(todo, args, max(1, min(jobs, len(todo))), report)
     finally:
-        for name, old in handlers.items():
-            signal.signal(getattr(signal, name), old)
-        index()
+        stopping = sys.exc_info()[1] is not None
+        try:
+            index()
+        except CemError:
+            if not stopping:  # otherwise the stop (or the error) under way is what to report
+                raise
+        finally:
+            for name, old in handlers.items():
+                signal.signal(getattr(signal, name), old)
     return [results[n] for n in order if n in results]
 
 
@@ -932,29 +945,58 @@ def _metric_cells(metrics):
     ]
 
 
-def _index_results(out, results):
+def _record_result(data, folder):
+    """A run's ``run.json`` record as a RunResult, in the folder it is in; None when it is malformed."""
+    fields = RunResult.__dataclass_fields__
+    try:
+        res = RunResult(**{k: v for k, v in data.items() if k in fields})
+        res.folder = folder
+        res.seconds = float(res.seconds or 0)
+        res.cell_seconds = float(res.cell_seconds or 0)
+        for name in ("run", "study", "title", "status", "finished", "identity", "inputs"):
+            if not isinstance(getattr(res, name), str):
+                return None
+        if not (isinstance(res.errors, list) and all(isinstance(e, str) for e in res.errors)
+                and isinstance(res.metrics, dict) and isinstance(res.notebooks, list)
+                and all(isinstance(nb, dict) and isinstance(nb.get("notebook", ""), str)
+                        and isinstance(nb.get("html") or "", str) and isinstance(nb.get("pdf") or "", str)
+                        for nb in res.notebooks)):
+            return None
+        _metric_cells(res.metrics)  # figures of the wrong type: not a record cem can show
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return None
+    return res
+
+
+def _index_results(results, earlier):
     """This batch's results, then every other run in the folder (earlier batches), by name."""
-    shown = {r.folder or r.run for r in results} | {r.run for r in results}
+    shown = {r.folder or r.run for r in results}
     rest = []
-    for name, data in outdir.read_runs(out).items():
+    for name, data in earlier.items():
         if name in shown or name.endswith(".failed"):
             continue
-        rest.append(RunResult(**{k: v for k, v in data.items() if k in RunResult.__dataclass_fields__}))
+        res = _record_result(data, name)
+        if res is not None:
+            rest.append(res)
     return list(results) + rest
 
 
-def write_index(out, results):
+def write_index(out, results, earlier=None):
     """Write ``out/index.html``: one row per run in the folder with status, links, key figures and errors.
 
     The runs of this batch come first, in their order, then the runs of earlier batches still in
-    the folder. Every text that comes from a model or data is HTML-escaped; links are relative
+    the folder (``earlier``: :func:`cem.outdir.read_runs` of the folder, read when not given); a
+    good run whose latest attempt failed is listed with a note and a link to that attempt's log. Every text that comes from a model or data is HTML-escaped; links are relative
     to the folder, and the page's content security policy forbids loading anything from elsewhere.
     """
     from .pages import csp_meta
 
     e = html.escape
-    failed_attempts = {name[:-len(".failed")] for name in outdir.read_runs(out) if name.endswith(".failed")}
-    results = _index_results(out, results)
+    if earlier is None:
+        earlier = outdir.read_runs(out)
+    failed_attempts = {name[:-len(".failed")] for name in earlier if name.endswith(".failed")}
+    failed_attempts |= {r.run for r in results if r.folder == f"{r.run}.failed"}
+    results = _index_results(results, earlier)
     rows = []
     for r in results:
         folder = r.folder

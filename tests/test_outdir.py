@@ -44,7 +44,8 @@ def test_a_users_index_is_never_replaced(tmp_path):
 def test_an_earlier_cem_folder_and_an_empty_one_are_accepted(tmp_path):
     old = tmp_path / "old"
     old.mkdir()
-    (old / "index.html").write_text("<!DOCTYPE html><html><head><title>cem reports</title></head></html>")
+    (old / "index.html").write_text("<!DOCTYPE html><html><head><title>cem reports</title></head><body><table>"
+                                    "<thead><tr><th>run</th><th>status</th><th>reports</th></tr></thead></table>")
     (old / "solar").mkdir()
     claim_folder(old)
     empty = tmp_path / "empty"
@@ -52,6 +53,26 @@ def test_an_earlier_cem_folder_and_an_empty_one_are_accepted(tmp_path):
     claim_folder(empty)
     claim_folder(tmp_path / "new" / "deeper")
     assert (tmp_path / "new" / "deeper" / FOLDER_MARKER).exists()
+
+
+def test_a_users_page_titled_like_cems_is_still_the_users(tmp_path):
+    (tmp_path / "index.html").write_text("<html><head><title>cem reports</title></head><body>mine</body></html>")
+    with pytest.raises(CemError, match="index.html that cem did not write"):
+        claim_folder(tmp_path, into_existing=True)
+
+
+def test_a_name_ending_like_a_failed_attempt_is_its_own_run():
+    assert not run_name("x.failed").endswith(".failed") and not run_name("shop", "v.failed").endswith(".failed")
+
+
+def test_a_run_set_aside_when_the_batch_stopped_mid_move_is_put_back(tmp_path):
+    old = tmp_path / ".solar.old-123-456"
+    old.mkdir()
+    (old / "run.json").write_text(json.dumps({"run": "solar", "status": "ok"}))
+    (tmp_path / ".index.html.tmp-99").write_text("half")
+    clear_staging(tmp_path)
+    assert read_runs(tmp_path) == {"solar": {"run": "solar", "status": "ok"}}
+    assert not (tmp_path / ".index.html.tmp-99").exists()
 
 
 def test_out_that_is_a_file_is_refused(tmp_path):

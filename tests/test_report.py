@@ -587,3 +587,24 @@ def test_the_index_lists_the_runs_of_earlier_batches(tmp_path):
     assert "2 run(s), 0 failed" in index
     assert 'href="one/01_journey_model.html"' in index and 'href="two/01_journey_model.html"' in index
     assert index.index('href="two/') < index.index('href="one/')  # this batch first
+
+
+def test_the_index_keeps_the_last_good_report_after_a_failed_rerun_and_skips_malformed_records(tmp_path):
+    from cem.report import write_index
+
+    suite = _suite(tmp_path / "suite")
+    study = _mini(tmp_path / "bikes")
+    out = tmp_path / "out"
+    assert run_report([study], out, notebooks_dir=suite, jobs=1)[0].status == "ok"
+    (study / "model.yaml").write_text(MINI.replace("stage: use}", "stage: usage}", 1))
+    again = run_report([study], out, notebooks_dir=suite, jobs=1)
+    assert again[0].status == "failed" and again[0].folder == "bikes.failed"
+    index = (out / "index.html").read_text()
+    assert 'href="bikes/01_journey_model.html"' in index  # the last good report, still listed
+    assert 'href="bikes.failed/log.txt"' in index and "this is the last good report" in index
+    # A run.json edited by hand into the wrong shapes is left out of the index, never a crash.
+    junk = out / "junk"
+    junk.mkdir()
+    (junk / "run.json").write_text(json.dumps({"run": "junk", "status": "ok", "notebooks": "x", "seconds": "abc"}))
+    write_index(out, [])
+    assert "junk" not in (out / "index.html").read_text()
