@@ -52,3 +52,28 @@ def write_model(tmp_path):
 @pytest.fixture
 def mini(write_model):
     return write_model(MINI)
+
+
+#: Scaling checks (tests/test_scaling_*.py): ten times the input should take about ten times as long;
+#: a linear path gives about 10 (plus noise on a shared machine), a quadratic one about 100.
+MAX_RATIO = 25
+
+
+def timed(fn, repeat):
+    """The fastest of ``repeat`` runs: the least disturbed by other work on the machine."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def growth(make, run, n, folder, suffix=""):
+    """``(t(10 n) / t(n), t(n), t(10 n))`` of ``run`` on inputs that ``make(path, size)`` writes."""
+    small, large = make(folder / f"small{suffix}", n), make(folder / f"large{suffix}", 10 * n)
+    run(small)  # imports and caches warmed before timing
+    t_small, t_large = timed(lambda: run(small), 3), timed(lambda: run(large), 2)
+    return t_large / t_small, t_small, t_large

@@ -5,33 +5,16 @@ ratio must stay below 25: about 10 for a linear path with noise, about 100 for a
 These are complexity checks, not speed targets: ``n`` is small enough that ``10 n`` takes a
 second or two.
 """
-import time
 
-import numpy as np
 import pytest
 
 from cem import load_model
-from conftest import MINI
+from conftest import MAX_RATIO, MINI, growth
 
-#: A linear reader gives about 10 (plus noise on a shared machine); a quadratic one about 100.
-MAX_RATIO = 25
-
-
-def timed(fn, repeat):
-    """The fastest of ``repeat`` runs: the least disturbed by other work on the machine."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def ratio(make, read, n, tmp_path):
-    small, large = make(tmp_path / "small", n), make(tmp_path / "large", 10 * n)
-    read(small)  # imports and caches warmed before timing
-    t_small, t_large = timed(lambda: read(small), 3), timed(lambda: read(large), 2)
-    return t_large / t_small, t_small, t_large
+    return growth(make, read, n, tmp_path, "")
 
 
 @pytest.fixture

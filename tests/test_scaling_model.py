@@ -7,16 +7,13 @@ that ``10 n`` takes a second or two. (Measured on the full sizes of the issue "H
 round two": 50,000 valid links 26 s -> 1.7 s; a 7 MB plain model of 150,000 links, refused as
 an alias bomb after 32 s, now valid in 3.9 s; 2,000 bad references to 5,000 ids 111 s -> 1.3 s.)
 """
-import time
 
-import numpy as np
 import pytest
 
 from cem import InputError, load_model
 from cem.schema import Suggester
+from conftest import MAX_RATIO, growth
 
-#: A linear path gives about 10 (plus noise on a shared machine); a quadratic one about 100.
-MAX_RATIO = 25
 
 HEAD = """\
 model: {name: Big, currency: EUR}
@@ -27,21 +24,8 @@ entities:
 """
 
 
-def timed(fn, repeat):
-    """The fastest of ``repeat`` runs: the least disturbed by other work on the machine."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def ratio(make, run, n, tmp_path):
-    small, large = make(tmp_path / "small.yaml", n), make(tmp_path / "large.yaml", 10 * n)
-    run(small)  # imports and caches warmed before timing
-    t_small, t_large = timed(lambda: run(small), 3), timed(lambda: run(large), 2)
-    return t_large / t_small, t_small, t_large
+    return growth(make, run, n, tmp_path, ".yaml")
 
 
 def valid_model(path, links, steps=50):
