@@ -27,9 +27,11 @@ CASES = {
                              {"argv": ["report", "{case}/nope", "--out", "{tmp}/out"]}),
     "report_out_is_a_file": ({"notes.txt": "my notes\n"}, "error", "is a file, not a folder",
                              {"argv": ["report", "{case}", "--out", "{case}/notes.txt"]}),
-    "report_out_is_a_git_checkout": ({"project/.git/HEAD": "ref: refs/heads/main\n", "project/README.md": "mine\n"},
-                                     "error", "is not a cem report folder and is not empty (it holds .git, README.md)",
-                                     {"argv": ["report", "{case}", "--out", "{case}/project"]}),
+    # A checkout of another version control system (git cannot commit a .git folder into the corpus;
+    # tests/test_report.py runs the .git case itself).
+    "report_out_is_a_project_checkout": ({"project/.hg/requires": "store\n", "project/README.md": "mine\n"},
+                                         "error", "is not a cem report folder and is not empty (it holds .hg, README.md)",
+                                         {"argv": ["report", "{case}", "--out", "{case}/project"]}),
     "report_out_is_the_study": ({}, "error", "is not a cem report folder and is not empty",
                                 {"argv": ["report", "{case}", "--out", "{case}"]}),
     "report_out_has_a_users_index": ({"site/index.html": "<p>my own page</p>\n"}, "error",
