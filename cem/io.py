@@ -846,8 +846,13 @@ def load_study(path, segment=None):
         G.graph["currency"] = config["currency"]
     from .segments import parse_segment
 
-    return Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
-                 config=config, files=files, warnings=warnings, segment=parse_segment(segment))
+    study = Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
+                  config=config, files=files, warnings=warnings, segment=parse_segment(segment))
+    if study.segment:
+        problems = _segment_problems(study)
+        if problems:
+            raise InputError(problems, warnings)
+    return study
 
 
 def check_study(path, segment=None):
@@ -883,20 +888,24 @@ def check_study(path, segment=None):
             except InputError as exc:
                 problems += exc.problems
                 warnings += exc.warnings
-    if study.segment and not problems:
-        from .segments import segment_values
-
-        column, value = study.segment
-        try:
-            values = segment_values(study, column)
-            if value not in values:
-                problems.append(Problem(str(study.path), column, f"no customer has {column} = '{value}'; its values "
-                                        f"are {', '.join(values[:12])}" + (" ..." if len(values) > 12 else "")))
-        except InputError as exc:
-            problems += exc.problems
     if problems:
         raise InputError(problems, warnings)
     return study, warnings
+
+
+def _segment_problems(study):
+    """Problems of a study looked at for one segment: a value no customer has (an analysis of nobody)."""
+    from .segments import segment_values
+
+    column, value = study.segment
+    try:
+        values = segment_values(study, column)
+    except InputError as exc:
+        return exc.problems
+    if value in values:
+        return []
+    return [Problem(str(study.path), column, f"no customer has {column} = '{value}'; its values "
+                    f"are {', '.join(values[:12])}" + (" ..." if len(values) > 12 else ""))]
 
 
 def try_load_study(path):

@@ -243,3 +243,17 @@ def test_mermaid_ids_are_distinct_and_safe_and_labels_escaped():
             assert not any(ch in label for ch in '"[]`<>{}\n') and "#quot;" in label
     assert len([line for line in body if "-->" in line]) == len(ids) - 1
     assert mermaid_ids(G.nodes) == mids  # stable
+
+
+def test_a_segment_value_that_selects_nobody_is_an_input_error_from_load_study():
+    """Once an analysis of nobody died deep inside numpy ('zero-size array'); now the load says why."""
+    import pytest
+
+    from cem import InputError, load_study
+    from conftest import EXAMPLES
+
+    with pytest.raises(InputError) as info:
+        load_study(EXAMPLES / "solar", segment=("segment", "demanding"))
+    (problem,) = info.value.problems
+    assert "no customer has segment = 'demanding'; its values are early_adopter, mainstream" in str(problem)
+    assert load_study(EXAMPLES / "solar", segment="segment=mainstream").segment == ("segment", "mainstream")

@@ -608,3 +608,9 @@ def test_the_index_keeps_the_last_good_report_after_a_failed_rerun_and_skips_mal
     (junk / "run.json").write_text(json.dumps({"run": "junk", "status": "ok", "notebooks": "x", "seconds": "abc"}))
     write_index(out, [])
     assert "junk" not in (out / "index.html").read_text()
+
+
+def test_a_run_for_a_segment_of_nobody_fails_with_one_line(tmp_path):
+    res = run_study(EXAMPLES / "solar", tmp_path / "out", segment=("segment", "demanding"))
+    assert res.status == "failed" and len(res.errors) == 1 and "Traceback" not in res.errors[0]
+    assert "no customer has segment = 'demanding'" in res.errors[0] and not res.notebooks
