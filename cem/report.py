@@ -994,7 +994,9 @@ def write_index(out, results, earlier=None):
     e = html.escape
     if earlier is None:
         earlier = outdir.read_runs(out)
-    failed_attempts = {name[:-len(".failed")] for name in earlier if name.endswith(".failed")}
+    # Failed attempts still on disk (a later success removes a stale one during the batch).
+    failed_attempts = {name[:-len(".failed")] for name in earlier
+                       if name.endswith(".failed") and (Path(out) / name).is_dir()}
     failed_attempts |= {r.run for r in results if r.folder == f"{r.run}.failed"}
     results = _index_results(results, earlier)
     rows = []

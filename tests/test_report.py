@@ -602,6 +602,10 @@ def test_the_index_keeps_the_last_good_report_after_a_failed_rerun_and_skips_mal
     index = (out / "index.html").read_text()
     assert 'href="bikes/01_journey_model.html"' in index  # the last good report, still listed
     assert 'href="bikes.failed/log.txt"' in index and "this is the last good report" in index
+    # Repaired: the next success removes the failed attempt, and the note goes with it.
+    (study / "model.yaml").write_text(MINI)
+    assert run_report([study], out, notebooks_dir=suite, jobs=1)[0].status == "ok"
+    assert not (out / "bikes.failed").exists() and "last good report" not in (out / "index.html").read_text()
     # A run.json edited by hand into the wrong shapes is left out of the index, never a crash.
     junk = out / "junk"
     junk.mkdir()
