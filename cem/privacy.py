@@ -72,8 +72,9 @@ def contactable(customers, column="opt_in"):
     """
     if column not in customers.columns:
         return customers.iloc[0:0]
-    flag = customers[column].astype(str).str.strip().str.lower()
-    return customers[flag.isin(["yes", "y", "true", "1"])]
+    from ._text import yes_no
+
+    return customers[(yes_no(customers[column]) == 1).to_numpy()]
 
 
 def safe_cell(value):

@@ -65,7 +65,7 @@ def priorities(study, top=5, target=5.0):
 
     Parameters
     ----------
-    study : cem.io.Study
+    study : cem.study.Study
     top : int
         Rows returned (3 to 5 make a first page).
     target : float
@@ -109,18 +109,17 @@ def priorities(study, top=5, target=5.0):
         basis.append("lifetime value at stake")
     if "survey" in study.files:
         from .needs import opportunity, unmet_by_step
-        from .survey import load_survey
 
-        opp = opportunity(load_survey(study), G)
+        opp = opportunity(study.survey(), G)
         unmet = unmet_by_step(opp, G).set_index("step")
         statements = opp.drop_duplicates("need_id").set_index("need_id")["statement"]
         table["unmet_share"] = unmet["unmet_share"].reindex(table.index).fillna(0.0)
         table["top_need"] = unmet["top_need"].reindex(table.index).map(statements)
         basis.append("unmet need")
     if "events" in study.files:
-        from .journeys import funnel, load_events, rework
+        from .journeys import funnel, rework
 
-        events = load_events(study)
+        events = study.events()
         flow = funnel(events, G).set_index("step")
         table["drop_off"] = flow["drop_off"].reindex(table.index)
         again = rework(events, activity="step").set_index("activity")["share"]

@@ -249,7 +249,8 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000
     list of Path
         The files written.
     """
-    from .io import find_model_file, load_model
+    from .convert import load_model
+    from .readers import find_model_file
 
     check_options(None, n, customers, prospects, planted_step, purchase_value, seed)
     study = Path(study)
@@ -490,7 +491,8 @@ def write_event_log(study, out, n_events, seed=0, force=False):
     -------
     list of Path
     """
-    from .io import find_model_file, load_model
+    from .convert import load_model
+    from .readers import find_model_file
 
     check_options(seed=seed, log_events=n_events)
     model_file = find_model_file(study)

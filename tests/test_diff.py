@@ -4,7 +4,7 @@ import sys
 
 from cem import load_model
 from cem.diff import diff_models, diff_summary
-from cem.io import to_mermaid
+from cem.convert import to_mermaid
 from conftest import EXAMPLES, MINI
 
 

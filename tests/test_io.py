@@ -4,7 +4,8 @@ import networkx as nx
 import pytest
 
 from cem import InputError, load_model, load_study
-from cem.io import find_model_file, write_graphml, write_node_link
+from cem.readers import find_model_file
+from cem.convert import write_graphml, write_node_link
 from conftest import EXAMPLES, MINI
 
 
@@ -49,7 +50,7 @@ def test_unreadable_files(tmp_path, content, message):
 
 
 def test_latin1_and_utf16_models_are_read_with_a_warning(tmp_path):
-    from cem.io import load_study
+    from cem.study import load_study
 
     path = tmp_path / "model.yaml"
     path.write_bytes(MINI.replace("Mini", "Café").encode("latin-1"))
@@ -85,7 +86,11 @@ def test_node_link_json_round_trip(tmp_path):
 
 # --- Hardening, round two: study.yaml shapes and ranges, files outside the study, CSV, Mermaid
 
-from cem.io import mermaid_ids, read_csv, study_file, to_mermaid  # noqa: E402
+from cem.convert import mermaid_ids, to_mermaid
+
+from cem.readers import read_csv
+
+from cem._files import study_file  # noqa: E402
 
 
 def study(tmp_path, settings, **files):

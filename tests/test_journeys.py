@@ -2,7 +2,7 @@
 import pytest
 
 from cem import InputError, load_model
-from cem.journeys import read_events
+from cem.readers import read_events
 from conftest import MINI
 
 
@@ -67,8 +67,9 @@ import sys
 import pandas as pd
 
 from cem import load_study
-from cem.journeys import case_durations, conformance, dfg, funnel, load_events, rework, variants
-from cem.xes import read_xes
+from cem.journeys import case_durations, conformance, dfg, funnel, rework, variants
+from cem.study import load_events
+from cem.readers import read_xes
 from conftest import ROOT
 
 HELPDESK = ROOT / "data" / "external" / "helpdesk"
@@ -239,7 +240,7 @@ def xes_event(extra=""):
 
 
 def test_xes_keeps_the_attributes_cem_reads_and_caps_the_others(tmp_path):
-    from cem.xes import MAX_EXTRA_KEYS
+    from cem.readers.xes import MAX_EXTRA_KEYS
 
     events = "".join(xes_event(f'<string key="k{i}" value="v"/><int key="rating" value="4"/>') for i in range(400))
     p = tmp_path / "log.xes"

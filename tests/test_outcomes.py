@@ -28,7 +28,7 @@ def test_direction_must_agree_with_the_statement():
 
 
 def test_warnings_reach_cem_validate(write_model):
-    from cem.io import load_study
+    from cem.study import load_study
     from conftest import MINI
 
     path = write_model(MINI.replace("statement: Minimize the time it takes to get a slot", "statement: Quick slots"))

@@ -4,7 +4,7 @@ import csv
 import yaml
 
 from cem.cli import main
-from cem.io import load_study
+from cem.study import load_study
 from cem.scaffold import new_study, yaml_scalar
 from conftest import MINI
 

@@ -65,7 +65,7 @@ def transactions_csv(path, n):
 
 
 def model_xlsx(path, n):
-    from cem.workbook import write_workbook
+    from cem.convert import write_workbook
 
     steps = [{"id": f"S{i}", "job": "J", "name": f"Step {i}", "position": i + 1, "stage": "use"} for i in range(n)]
     needs = [{"id": f"N{i}", "step": f"S{i}", "actor": "A", "dimension": "functional",
@@ -78,7 +78,7 @@ def model_xlsx(path, n):
 
 
 def test_survey_csv_is_linear(tmp_path, G):
-    from cem.survey import read_survey
+    from cem.readers import read_survey
 
     r, a, b = ratio(survey_csv, lambda p: read_survey(p, G), 100_000, tmp_path)
     print(f"survey.csv: {a:.3f} s at n, {b:.3f} s at 10n ratio {r:.1f}")
@@ -86,7 +86,7 @@ def test_survey_csv_is_linear(tmp_path, G):
 
 
 def test_events_csv_is_linear(tmp_path, G):
-    from cem.journeys import read_events
+    from cem.readers import read_events
 
     r, a, b = ratio(events_csv, lambda p: read_events(p, G), 100_000, tmp_path)
     print(f"events.csv: {a:.3f} s at n, {b:.3f} s at 10n ratio {r:.1f}")
@@ -94,7 +94,7 @@ def test_events_csv_is_linear(tmp_path, G):
 
 
 def test_events_xes_is_linear(tmp_path, G):
-    from cem.journeys import read_events
+    from cem.readers import read_events
 
     r, a, b = ratio(events_xes, lambda p: read_events(p, G, {"activities": {"S1": "S1", "S2": "S2"}}), 8_000,
                     tmp_path)

@@ -2,11 +2,11 @@
 import pandas as pd
 import pytest
 
-from cem import clv, journeys, survey
+
 from cem.errors import InputError
-from cem.io import check_study, load_study
-from cem.segments import parse_segment, segment_values, select_segment
-from conftest import EXAMPLES
+from cem.study import check_study, load_study
+from cem.study import parse_segment, segment_values, select_segment
+from conftest import EXAMPLES, MINI
 
 SOLAR = EXAMPLES / "solar"
 
@@ -37,17 +37,17 @@ def test_every_loader_keeps_the_segment_only():
     ids = set(customers.loc[customers["segment"] == "mainstream", "customer_id"])
     study = load_study(SOLAR, segment="segment=mainstream")
     assert study.title.endswith("(segment = mainstream)")
-    answers = survey.load_survey(study)
-    events = journeys.load_events(study)
-    tx = clv.load_transactions(study)
-    table = clv.customers_table(study)
+    answers = study.survey()
+    events = study.events()
+    tx = study.transactions()
+    table = study.customers()
     assert set(answers["respondent_id"]) <= ids and set(answers["segment"]) == {"mainstream"}
     assert set(events["customer_id"]) <= ids and len(events) > 0
     assert set(tx["customer_id"]) <= ids and len(tx) > 0
     assert set(table.index) == ids
     # Together the segments make the whole: nothing lost, nothing counted twice.
-    whole = survey.load_survey(load_study(SOLAR))
-    other = survey.load_survey(load_study(SOLAR, segment=("segment", "early_adopter")))
+    whole = load_study(SOLAR).survey()
+    other = load_study(SOLAR, segment=("segment", "early_adopter")).survey()
     assert len(answers) + len(other) == len(whole[whole["segment"].notna()])
 
 
@@ -60,7 +60,7 @@ def test_a_value_no_customer_has_is_an_input_error():
 
 def test_select_segment_through_customer_ids(tmp_path):
     (tmp_path / "customers.csv").write_text("customer_id,tier\na,gold\nb,silver\n")
-    study = type("S", (), {"segment": ("tier", "gold"), "files": {"customers": tmp_path / "customers.csv"},
-                           "path": tmp_path})()
+    (tmp_path / "model.yaml").write_text(MINI)
+    study = load_study(tmp_path, segment="tier=gold")
     tx = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1, 2, 3]})
     assert select_segment(tx, study)["amount"].tolist() == [1, 3]

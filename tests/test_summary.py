@@ -6,7 +6,7 @@ import pytest
 from cem import load_study
 from cem.needs import opportunity, unmet_by_step
 from cem.summary import explain_priorities, missing_inputs, priorities, summary_metrics
-from cem.survey import load_survey
+from cem.study import load_survey
 from conftest import EXAMPLES, MINI
 
 
@@ -59,7 +59,8 @@ def test_model_text_is_escaped(write_model):
 
 def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
     """The real help-desk log: 562 of the tickets taken in charge are taken in charge again."""
-    from cem.journeys import load_events, rework
+    from cem.study import load_events
+    from cem.journeys import rework
 
     study = load_study(EXAMPLES.parent / "external" / "helpdesk")
     plan = priorities(study)

@@ -5,7 +5,8 @@ import sys
 import pytest
 
 from cem import InputError, load_model
-from cem.survey import join_customers, read_customers, read_survey
+from cem.study import join_customers
+from cem.readers import read_customers, read_survey
 from conftest import EXAMPLES, MINI
 
 
@@ -130,7 +131,7 @@ def test_cem_validate_on_a_study_with_a_bad_survey(tmp_path):
 
 
 def test_example_surveys_are_valid():
-    from cem.io import check_study
+    from cem.study import check_study
 
     for name in ("solar", "payroll"):
         study, warnings = check_study(EXAMPLES / name)
@@ -149,7 +150,7 @@ def test_a_million_row_survey_in_bounded_memory(tmp_path):
     pd.DataFrame({"respondent_id": np.char.add("R", np.repeat(np.arange(n // 20), 20).astype(str)),
                   "need_id": np.tile(np.char.add("N", np.arange(20).astype(str)), n // 20),
                   "importance": rng.integers(1, 6, n), "satisfaction": rng.integers(1, 6, n)}).to_csv(path, index=False)
-    code = ("import resource, sys\nfrom cem.survey import read_survey\nfrom cem.needs import opportunity\n"
+    code = ("import resource, sys\nfrom cem.readers import read_survey\nfrom cem.needs import opportunity\n"
             f"s, _ = read_survey({str(path)!r})\no = opportunity(s)\n"
             # VmHWM: this program's own peak (ru_maxrss can carry the peak of the forked test process)
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"

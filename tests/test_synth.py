@@ -89,7 +89,8 @@ def test_events_follow_the_designed_journey():
 
 
 def test_large_event_log_from_the_command_line(tmp_path):
-    from cem.journeys import conformance, read_events
+    from cem.journeys import conformance
+    from cem.readers import read_events
 
     r = subprocess.run([sys.executable, "-m", "cem.cli", "synth", str(EXAMPLES / "solar"), "--out", str(tmp_path),
                         "--log-events", "20000", "--seed", "3"], capture_output=True, text=True)

@@ -134,7 +134,7 @@ def test_yaml_alias_bomb_refused(write_model):
 
 # --- Hardening, round two: numbers no machine holds, hostile YAML, bounded suggestions
 
-from cem.validate import MAX_SUGGESTIONS  # noqa: E402
+from cem.readers.model import MAX_SUGGESTIONS  # noqa: E402
 
 
 @pytest.mark.parametrize("old, new, says", [

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from cem import load_study
-from cem.journeys import load_events
+from cem.study import load_events
 from cem.value import step_value, value_metrics
 from conftest import EXAMPLES
 

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 from cem import InputError, load_model
 from cem.graph import build_graph
 from cem.schema import CHANNELS, NEED_DIMENSIONS, STAGES
-from cem.validate import check_tables
-from cem.workbook import graph_to_tables, read_workbook, write_model_yaml, write_workbook
+from cem.readers import check_tables
+from cem.convert import graph_to_tables, write_model_yaml, write_workbook
+from cem.readers import read_workbook
 from conftest import EXAMPLES
 
 
@@ -232,7 +233,7 @@ def test_hidden_model_sheets_are_refused_by_name(tmp_path):
 
 
 def test_a_sheet_over_the_row_cap_is_refused_with_one_line(tmp_path, monkeypatch, mini):
-    import cem.workbook as wbmod
+    import cem.readers.workbook as wbmod
 
     monkeypatch.setattr(wbmod, "MAX_SHEET_ROWS", 50)
     G = load_model(mini)
@@ -251,8 +252,8 @@ def test_a_number_too_long_to_read_is_a_located_error(tmp_path, mini, capsys):
     import zipfile
 
     from cem.cli import main
-    from cem.io import load_model as _load
-    from cem.workbook import write_workbook as _write
+    from cem.convert import load_model as _load
+    from cem.convert import write_workbook as _write
 
     good = tmp_path / "good.xlsx"
     _write(_load(mini), good)

@@ -55,7 +55,7 @@ def workbook(change=None, extra_parts=None):
 
     from openpyxl import load_workbook
 
-    from cem.workbook import write_workbook
+    from cem.convert import write_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         wb = load_workbook(write_workbook(path=Path(tmp) / "model.xlsx", tables=yaml.safe_load(MINI)))

@@ -1,16 +1,10 @@
-"""The model as an Excel workbook, for workshops: read, written, and the same tables as YAML.
+"""A model workbook (xlsx) read into the raw sections of a model file, with a cell locator.
 
 One sheet per kind of node (``Jobs``, ``Steps``, ``Entities``, ``Actors``, ``Touchpoints``,
-``Needs``, ``Resources``), one of ``Links``, one ``Model`` sheet of settings (name, currency, ...),
-an ``Instructions`` sheet, and a hidden ``Lists`` sheet holding the vocabularies that the
-dropdowns (Excel data validation) of the closed columns use. Columns holding several ids (a
-touchpoint serving two steps) take them separated by commas.
-
-Problems found in a workbook point at the sheet and cell: ``model.xlsx:Steps!E7: stage 'instal'
-is not one of ...; did you mean 'setup'?``.
-
-:func:`graph_to_tables` turns a graph back into the tables, so a model converts YAML -> graph ->
-workbook -> graph (or back to YAML) without loss; :func:`write_model_yaml` writes the YAML.
+``Needs``, ``Resources``), one of ``Links``, one ``Model`` sheet of settings. Columns holding
+several ids take them separated by commas. Problems found in a workbook point at the sheet and
+cell: ``model.xlsx:Steps!E7: stage 'instal' is not one of ...; did you mean 'setup'?``.
+:func:`cem.convert.write_workbook` writes one.
 """
 from __future__ import annotations
 
@@ -18,210 +12,26 @@ import re
 import zipfile
 from pathlib import Path
 
-import yaml
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from .errors import InputError, Problem
-from .graph import related
-from .schema import SECTIONS, SHORTHAND_LINKS
+from ..errors import InputError, Problem
+from ..schema import SECTIONS
 
-__all__ = ["read_workbook", "write_workbook", "graph_to_tables", "write_model_yaml", "SHEETS",
-           "MAX_WORKBOOK_BYTES", "MAX_SHEET_ROWS"]
+__all__ = ["read_workbook", "SHEETS", "MAX_WORKBOOK_BYTES", "MAX_SHEET_ROWS"]
+
 
 #: Sheet name of each section.
 SHEETS = {section: section.capitalize() for section in SECTIONS} | {"links": "Links", "model": "Model"}
+
 
 #: Rows a model sheet may have (header included, plus one): a model is a few hundred rows, and a
 #: million-row sheet would give millions of error lines. Longer sheets are refused, named.
 MAX_SHEET_ROWS = 20_000
 
+
 #: Decompressed size above which a workbook is refused (a zip bomb stops here).
 MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
-
-_MODEL_FIELDS = ("name", "version", "currency", "client", "description", "author")
-_LINK_FIELDS = ("relation", "from", "to", "strength", "role", "note")
-_INSTRUCTIONS = [
-    "How to fill in this workbook",
-    "",
-    "Each sheet is one kind of thing in the customer's journey; each row is one of them.",
-    "Give every row an id that is unique in the whole workbook (letters, digits, _), e.g. S_quote.",
-    "Columns with a dropdown take one of its values; the Lists sheet (hidden) holds them.",
-    "Jobs: the customer's job (performer customer) and the company's jobs (performer company or partner).",
-    "Steps: the steps of each job, numbered by position in the order they happen; stage from the dropdown.",
-    "Entities and Actors: every party of the value chain, and the roles inside each.",
-    "Touchpoints: where a step happens; step may list several step ids separated by commas.",
-    "Needs: desired outcomes, written 'Minimize the time it takes to ...'; give the step and the actor.",
-    "Resources: what a step needs, and which entity provides it.",
-    "Links: who performs which step, which company step supports which customer step, which",
-    "touchpoint addresses which need (strength 0-1), and 'next' links for branches or loops.",
-    "",
-    "Check it with:  cem validate model.xlsx   - every problem is named by sheet and cell.",
-]
-
-
-def _fields(section):
-    return ["id", *[f.name for f in SECTIONS[section][1]]]
-
-
-def graph_to_tables(G):
-    """The model's tables from its graph: the inverse of :func:`cem.graph.build_graph`.
-
-    Shorthand columns (a step's job, a touchpoint's steps and owner, a need's step and actor, ...)
-    are filled from the links; every other link, and every ``next`` link the positions do not
-    imply, goes to the links table.
-
-    Returns
-    -------
-    dict
-        ``{"model": {...}, "<section>": [row, ...], "links": [row, ...]}`` as in a model file.
-    """
-    tables = {"model": {k: v for k, v in G.graph.items() if k in _MODEL_FIELDS}}
-    covered = set()
-    for section, (kind, fields) in SECTIONS.items():
-        rows = []
-        for n, d in G.nodes(data=True):
-            if d.get("kind") != kind:
-                continue
-            row = {"id": n}
-            for k, v in d.items():
-                if k != "kind":
-                    row[k] = v
-            for (k_kind, column), (relation, node_is_source) in SHORTHAND_LINKS.items():
-                if k_kind != kind:
-                    continue
-                others = related(G, n, relation, "out" if node_is_source else "in")
-                if kind == "need" and relation == "has_need":
-                    want = "step" if column == "step" else "actor"
-                    others = [o for o in others if G.nodes[o].get("kind") == want]
-                if not others:
-                    continue
-                field = next(f for f in fields if f.name == column)
-                row[column] = others if field.type == "ids" and len(others) > 1 else others[0]
-                if field.type != "ids" and len(others) > 1:
-                    others = others[:1]  # a single-id column keeps the first; the rest stay links
-                covered.update((n, o, relation) if node_is_source else (o, n, relation) for o in others)
-            rows.append(row)
-        tables[section] = rows
-    links = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if (u, v, k) in covered or d.get("implicit"):
-            continue
-        link = {"relation": k, "from": u, "to": v}
-        link.update({a: b for a, b in d.items() if a not in ("relation", "implicit")})
-        links.append(link)
-    tables["links"] = links
-    return tables
-
-
-def write_model_yaml(G, path):
-    """Write a model as YAML (the tables of :func:`graph_to_tables`), one flow-style row per line."""
-    from .io import _atomic_write_text
-
-    tables = graph_to_tables(G)
-    parts = ["model: " + yaml.safe_dump(tables["model"], default_flow_style=True, allow_unicode=True,
-                                        sort_keys=False, width=10_000).strip()]
-    for section in (*SECTIONS, "links"):
-        parts.append(f"{section}:")
-        for row in tables[section]:
-            text = yaml.safe_dump(row, default_flow_style=True, allow_unicode=True, sort_keys=False,
-                                  width=10_000).strip()
-            parts.append(f"  - {text}")
-        if not tables[section]:
-            parts[-1] += " []"
-    return _atomic_write_text(path, "\n".join(parts) + "\n")
-
-
-def write_workbook(G=None, path="model.xlsx", tables=None):
-    """Write a model (a graph, or tables) as a workbook with dropdowns and instructions.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph, optional
-        The model; or give ``tables`` (e.g. an empty template).
-    path : str or Path
-    tables : dict, optional
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    from .privacy import safe_cell
-    from .schema import LINK_ATTRIBUTES, RELATIONS
-
-    tables = tables if tables is not None else graph_to_tables(G)
-    wb = Workbook()
-    ins = wb.active
-    ins.title = "Instructions"
-    for i, line in enumerate(_INSTRUCTIONS, 1):
-        ins.cell(i, 1, safe_cell(line)).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
-    ins.column_dimensions["A"].width = 110
-    lists = wb.create_sheet("Lists")
-    vocab = {}
-    col = 1
-    for section, (kind, fields) in SECTIONS.items():
-        for f in fields:
-            if f.choices and f.name not in vocab:
-                vocab[f.name] = (col, f.choices)
-                col += 1
-    vocab["relation"] = (col, tuple(RELATIONS))
-    vocab["role_link"] = (col + 1, tuple(LINK_ATTRIBUTES["role"][1]))
-    for name, (c, choices) in vocab.items():
-        lists.cell(1, c, safe_cell(name))
-        for r, value in enumerate(choices, 2):
-            lists.cell(r, c, safe_cell(value))
-    lists.sheet_state = "hidden"
-    head_fill = PatternFill("solid", fgColor="D6EAF8")
-
-    def sheet(title, columns, rows, choice_of):
-        ws = wb.create_sheet(title)
-        for c, name in enumerate(columns, 1):
-            cell = ws.cell(1, c, safe_cell(name))  # extra columns come from the model: text, never a formula
-            cell.font = Font(bold=True)
-            cell.fill = head_fill
-            ws.column_dimensions[get_column_letter(c)].width = 48 if name in ("name", "statement") else 16
-        for r, row in enumerate(rows, 2):
-            for c, name in enumerate(columns, 1):
-                value = row.get(name)
-                if isinstance(value, list):
-                    value = ", ".join(map(str, value))
-                value = safe_cell(value)  # text, never a formula
-                if value is not None:
-                    ws.cell(r, c, value)
-        for c, name in enumerate(columns, 1):
-            key = choice_of.get(name)
-            if key in vocab:
-                lc, choices = vocab[key]
-                letter = get_column_letter(lc)
-                dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(choices) + 1}",
-                                    allow_blank=True, showErrorMessage=True,
-                                    error=f"Choose one of: {', '.join(choices)}", errorTitle=f"Unknown {name}")
-                dv.add(f"{get_column_letter(c)}2:{get_column_letter(c)}1000")
-                ws.add_data_validation(dv)
-        ws.freeze_panes = "B2"
-
-    model = wb.create_sheet("Model")
-    model.cell(1, 1, "setting").font = Font(bold=True)
-    model.cell(1, 2, "value").font = Font(bold=True)
-    for r, key in enumerate(_MODEL_FIELDS, 2):
-        model.cell(r, 1, safe_cell(key))
-        if tables.get("model", {}).get(key) is not None:
-            model.cell(r, 2, safe_cell(tables["model"][key]))  # the model's name is the client's text
-    model.column_dimensions["B"].width = 60
-    for section, (kind, fields) in SECTIONS.items():
-        columns = _fields(section)
-        extra = sorted({k for row in tables.get(section, []) for k in row} - set(columns))
-        sheet(SHEETS[section], columns + extra, tables.get(section, []),
-              {f.name: f.name for f in fields if f.choices})
-    link_cols = list(_LINK_FIELDS)
-    sheet("Links", link_cols, tables.get("links", []), {"relation": "relation", "role": "role_link"})
-    wb.move_sheet("Lists", offset=len(wb.sheetnames))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 def _split_ids(value):
@@ -325,14 +135,14 @@ def read_workbook(path):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from cem.io import load_model
+    >>> from cem.convert import load_model
     >>> G = load_model("data/examples/solar")  # doctest: +SKIP
     >>> f = write_workbook(G, pathlib.Path(tempfile.mkdtemp()) / "model.xlsx")  # doctest: +SKIP
     >>> data, locate = read_workbook(f)  # doctest: +SKIP
     >>> locate(("steps", 0, "stage"), "stage")  # doctest: +SKIP
     'Steps!E2'
     """
-    from .privacy import unquote_cell
+    from ..privacy import unquote_cell
 
     file = str(path)
     p = Path(path)
@@ -430,3 +240,5 @@ def read_workbook(path):
         return key
 
     return data, locate
+
+

@@ -9,7 +9,7 @@ Two passes, like pandera's lazy validation:
 2. :func:`check_structure` looks at the graph built from clean tables: the steps of each job
    must be connected by ``next``.
 
-Both return lists of :class:`cem.errors.Problem`; :func:`cem.io.load_model` raises one
+Both return lists of :class:`cem.errors.Problem`; :func:`cem.convert.load_model` raises one
 :class:`cem.errors.InputError` with all of them. Nothing is computed on a model that failed.
 
 Each problem is located by a *locator*: a callable ``locate(path, key) -> str`` where
@@ -25,9 +25,11 @@ from collections import defaultdict
 
 import networkx as nx
 
-from .errors import Problem
-from .outcomes import check_outcome_statement
-from .schema import (
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..outcomes import check_outcome_statement
+from ..schema import (
     LINK_ATTRIBUTES,
     RELATIONS,
     SECTION_OF,
@@ -37,7 +39,7 @@ from .schema import (
     suggest,
 )
 
-__all__ = ["check_tables", "check_structure"]
+__all__ = ["check_tables", "check_structure", "read_model_tables", "find_model_file", "MODEL_FILES"]
 
 #: Bounds of plausible numbers in a model: positions, costs per interaction.
 MAX_POSITION = 100_000
@@ -545,3 +547,53 @@ def check_structure(G, tables, file="model", locate=None):
                 c.error(path, label, f"step '{s}' is not connected by 'next' to the other steps of job '{job}' "
                         f"(starting at '{first}'); add a next link to or from it")
     return c.problems
+
+
+#: File names a study folder's model may have, in order of preference.
+MODEL_FILES = ("model.yaml", "model.yml", "model.xlsx")
+
+
+def find_model_file(path):
+    """The model file of a study folder, or the path itself when it is a file.
+
+    Raises
+    ------
+    InputError
+        The path does not exist, or the folder holds no model file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError.single(str(path), "no such file or folder")
+    if p.is_file():
+        return p
+    for name in MODEL_FILES:
+        if (p / name).is_file():
+            return p / name
+    raise InputError.single(str(path), f"holds no model: expected one of {', '.join(MODEL_FILES)}")
+
+
+def read_model_tables(path):
+    """The clean tables of a model file (YAML or workbook), its locator and its warnings.
+
+    Raises
+    ------
+    InputError
+        Every problem of the tables (:func:`check_tables`), together.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from .workbook import read_workbook
+
+        data, locate = read_workbook(path)
+        read_warnings = []
+    else:
+        from .yaml import read_yaml
+
+        data, locate, read_warnings = read_yaml(path)
+    file = str(path)
+    tables, problems, warnings = check_tables(data, file, locate, default_name=path.parent.name
+                                              if path.stem == "model" else path.stem)
+    warnings = read_warnings + warnings
+    if problems:
+        raise InputError(problems, warnings)
+    return tables, locate, warnings

@@ -27,17 +27,16 @@ left out of every share.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
-from .io import line_list, read_csv
-from .schema import suggest
-from .segments import nfc, select_segment
+from .._text import line_list, nfc
+from ..errors import InputError, Problem
+from ..schema import suggest
+from .csv import read_csv
+from .mapping import apply_renames
 
-__all__ = ["read_survey", "read_customers", "join_customers", "load_survey", "apply_renames", "RATINGS", "MEASURES",
-           "KANO_ANSWERS"]
+__all__ = ["read_survey", "RATINGS", "MEASURES", "KANO_ANSWERS"]
 
 #: The rating measures of the long form, each a 1-5 scale.
 RATINGS = ("importance", "satisfaction")
@@ -49,47 +48,6 @@ _KANO_WORDS = {"like": 1, "i like it": 1, "expect": 2, "must-be": 2, "must be": 
                "dislike": 5, "i dislike it": 5}
 
 MEASURES = RATINGS + ("functional", "dysfunctional")
-
-
-def apply_renames(table, mapping, file, what):
-    """Rename a file's columns as ``study.yaml``'s ``mappings: <what>:`` says (``name cem expects: column``).
-
-    A rename onto a column the file already has, or two names mapped onto one column, would
-    silently lose data (which ``respondent_id`` is the real one?): each is a problem naming
-    both columns, located on the header line.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-    problems : list of Problem
-
-    Examples
-    --------
-    >>> t = pd.DataFrame(columns=["respondent_id", "Q1"])
-    >>> print(apply_renames(t, {"respondent_id": "Q1"}, "survey.csv", "survey")[1][0])
-    survey.csv:1: study.yaml maps respondent_id to column 'Q1', but the file has a 'respondent_id' column too; map respondent_id to one column only (rename or drop the other in the file)
-    """
-    problems = []
-    by_column = {}
-    for name, column in mapping.items():
-        if isinstance(column, str):
-            by_column.setdefault(column, []).append(str(name))
-    renames = {}
-    for column, names in by_column.items():
-        if len(names) > 1:
-            problems.append(Problem(file, "1", f"study.yaml maps {' and '.join(repr(n) for n in names)} onto the same "
-                                    f"column '{column}' (mappings: {what}:); give each its own column"))
-            continue
-        name = names[0]
-        if name == column or column not in table.columns:
-            continue
-        if name in table.columns and name not in by_column:
-            problems.append(Problem(file, "1", f"study.yaml maps {name} to column '{column}', but the file has a "
-                                    f"'{name}' column too; map {name} to one column only (rename or drop the other "
-                                    "in the file)"))
-            continue
-        renames[column] = name
-    return table.rename(columns=renames), problems
 
 
 def _wide_to_long(table, wide, file):
@@ -276,82 +234,3 @@ def read_survey(path, G=None, mapping=None):
     return table, warnings
 
 
-def read_customers(path):
-    """Read ``customers.csv``: one row per customer, ``customer_id`` unique.
-
-    Returns
-    -------
-    customers : pandas.DataFrame
-        Text columns; ``customer_id`` stripped.
-    warnings : list of Problem
-    """
-    file = str(path)
-    table, warnings = read_csv(path, "customers")
-    if "customer_id" not in table.columns:
-        hint = suggest("customer_id", list(table.columns))
-        raise InputError.single(file, "no 'customer_id' column" + (f"; did you mean '{hint}'?" if hint else ""), "1")
-    table["customer_id"] = nfc(table["customer_id"].astype(str).str.strip())
-    problems = []
-    lines = pd.Series(np.arange(2, len(table) + 2), index=table.index)
-    blank = table["customer_id"] == ""
-    if blank.any():
-        problems.append(Problem(file, line_list(lines[blank]), "customer_id is blank"))
-    dup = table["customer_id"].duplicated(keep=False) & ~blank
-    if dup.any():
-        problems.append(Problem(file, line_list(lines[dup]), f"customer_id repeated "
-                                f"({', '.join(table.loc[dup, 'customer_id'].unique()[:3])}); one row per customer"))
-    if problems:
-        raise InputError(problems, warnings)
-    return table, warnings
-
-
-def join_customers(survey, customers, respondent="respondent_id", customer="customer_id"):
-    """Add the customers' columns (segment, region, ...) to each survey row.
-
-    Respondents are matched to customers by id; columns the survey already has are kept from
-    the survey.
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"respondent_id": ["a", "b"], "need_id": ["N", "N"]})
-    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["x", "y"]})
-    >>> join_customers(s, c)["segment"].tolist()
-    ['x', 'y']
-    """
-    extra = [c for c in customers.columns if c not in survey.columns and c != customer]
-    joined = survey.merge(customers[[customer, *extra]], how="left", left_on=respondent, right_on=customer)
-    if customer != respondent and customer not in survey.columns:
-        joined = joined.drop(columns=customer)
-    joined.attrs = dict(survey.attrs)
-    return joined
-
-
-def load_survey(study):
-    """The survey of a loaded study, checked against its model and joined with its customers.
-
-    Parameters
-    ----------
-    study : cem.io.Study
-
-    Returns
-    -------
-    pandas.DataFrame
-        The long form (see :func:`read_survey`) with the columns of ``customers.csv`` added
-        (segment, region, ...); the study's segment's respondents only, if it has one. ``attrs["warnings"]`` holds the warnings as text lines.
-
-    Raises
-    ------
-    InputError
-        The study has no survey, or the survey or customers file has problems.
-    """
-    if "survey" not in study.files:
-        raise InputError.single(str(study.path), "has no survey.csv")
-    mapping = (study.config.get("mappings") or {}).get("survey")
-    survey, warnings = read_survey(study.files["survey"], study.graph, mapping)
-    if "customers" in study.files:
-        customers, more = read_customers(study.files["customers"])
-        warnings += more
-        survey = join_customers(survey, customers)
-    survey = select_segment(survey, study, "respondent_id")
-    survey.attrs["warnings"] = [str(w) for w in warnings]
-    return survey

@@ -36,7 +36,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 __all__ = ["read_xes", "USED_KEYS", "MAX_EXTRA_KEYS", "MAX_VALUE_CHARS", "MAX_ITEM_BYTES"]
 
@@ -192,7 +192,7 @@ def read_xes(path, max_events=50_000_000, keep=()):
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
-    from .io import check_size
+    from .._files import check_size
 
     opener = gzip.open if p.suffix == ".gz" else open
     fed = 0

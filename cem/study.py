@@ -1,0 +1,423 @@
+"""A study: the model, its settings and each data table, read once and handed to every analysis.
+
+A *study folder* holds ``model.yaml`` (or ``model.yml`` or ``model.xlsx``), an optional
+``study.yaml`` with the study's settings, and optional measured data (``survey.csv``,
+``events.csv``, ``transactions.csv``, ``customers.csv``), see :data:`DATA_FILES`.
+
+:func:`load_study` reads the model and the settings; each data file is read (and validated)
+the first time an analysis asks for it, then kept: :meth:`Study.survey`, :meth:`Study.events`,
+:meth:`Study.transactions` and :meth:`Study.customers` hand every analysis the same validated
+table, joined with the customers' columns and cut to the study's segment here, in one place.
+
+Files of a study folder are read from inside it only: a symbolic link out of the folder, or a
+setting naming a file outside it (:func:`cem._files.study_file`), is refused without reading it.
+
+A *segment* is a column of the study's data and one of its values, written ``"column=value"``
+(``region=north``). The column is looked up in ``customers.csv`` first, then in the survey and
+the events. ``cem report --by COLUMN`` makes one run per value; in a run the notebooks load the
+study with ``load_study(path, segment=...)`` and every table keeps the rows of that segment's
+customers only (:func:`select_segment`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from ._files import inside
+from ._text import yes_no
+from .convert import model_from_file
+from .errors import InputError, Problem
+from .readers.customers import read_customers
+from .readers.events import read_events
+from .readers.model import find_model_file
+from .readers.study_config import read_study_config
+from .readers.survey import read_survey
+from .readers.transactions import read_transactions
+from .schema import suggest
+
+__all__ = ["Study", "load_study", "check_study", "try_load_study", "DATA_FILES", "parse_segment",
+           "segment_values", "select_segment", "join_customers", "load_survey", "load_events",
+           "load_transactions", "customers_table"]
+
+#: Optional measured data of a study: key -> accepted file names.
+DATA_FILES = {
+    "survey": ("survey.csv",),
+    "events": ("events.csv", "events.parquet", "events.xes", "events.xes.gz"),
+    "transactions": ("transactions.csv",),
+    "customers": ("customers.csv",),
+}
+
+
+@dataclass
+class Study:
+    """A study folder, loaded: the model's graph, the settings, and the data files present.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The study folder.
+    name : str
+        Short name of the study (the folder's name), used for its report run.
+    graph : networkx.MultiDiGraph
+        The validated model.
+    config : dict
+        Settings from study.yaml (empty when there is none).
+    files : dict
+        Data files present: key of :data:`DATA_FILES` -> path.
+    warnings : list of Problem
+        Things worth knowing that did not stop the load.
+    segment : tuple of (str, str) or None
+        ``(column, value)`` when the study is looked at for one segment of customers only:
+        every table keeps the rows of those customers (:func:`select_segment`).
+
+    Examples
+    --------
+    >>> study = load_study("cem/examples/solar")  # doctest: +SKIP
+    >>> study.survey() is not study.survey()  # a fresh copy each time, read once  # doctest: +SKIP
+    True
+    """
+
+    path: Path
+    name: str
+    graph: nx.MultiDiGraph
+    config: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    segment: tuple | None = None
+    # Each data file as its reader returned it, (table, warnings): read at most once.
+    _read: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def title(self):
+        """The study's title: study.yaml's title, else the model's name; and the segment, if any."""
+        title = self.config.get("title") or self.graph.graph.get("name") or self.name
+        return f"{title} ({self.segment[0]} = {self.segment[1]})" if self.segment else title
+
+    def missing(self):
+        """Keys of :data:`DATA_FILES` this study has no file for."""
+        return [k for k in DATA_FILES if k not in self.files]
+
+    def mapping(self, key):
+        """study.yaml's column mapping of one data file (``mappings: <key>:``), or None."""
+        return (self.config.get("mappings") or {}).get(key)
+
+    def read(self, key):
+        """One data file of the study as its reader returns it, ``(table, warnings)``, read once.
+
+        The whole file, before any segment; the table is the one kept: do not change it.
+
+        Raises
+        ------
+        InputError
+            The study has no such file, or the file has problems.
+        """
+        if key not in self._read:
+            if key not in self.files:
+                raise InputError.single(str(self.path), f"has no {DATA_FILES[key][0]}")
+            file = self.files[key]
+            if key == "survey":
+                self._read[key] = read_survey(file, self.graph, self.mapping("survey"))
+            elif key == "events":
+                self._read[key] = read_events(file, self.graph, self.mapping("events"))
+            elif key == "customers":
+                self._read[key] = read_customers(file)
+            else:
+                self._read[key] = read_transactions(file)
+        return self._read[key]
+
+    def data_warnings(self, key):
+        """Warnings of one data file and of ``customers.csv`` when it is joined in, as text lines."""
+        warnings = [str(w) for w in self.read(key)[1]]
+        if key in ("survey", "events") and "customers" in self.files:
+            warnings += [str(w) for w in self.read("customers")[1]]
+        return warnings
+
+    def customers(self):
+        """``customers.csv`` by ``customer_id`` (the segment's rows), ``churned`` as 0/1 when present."""
+        customers = select_segment(self.read("customers")[0], self).set_index("customer_id")
+        if "churned" in customers.columns:
+            customers["churned"] = yes_no(customers["churned"])
+        return customers
+
+    def survey(self):
+        """The survey's long form (:func:`cem.readers.read_survey`) with the columns of
+        ``customers.csv`` added (segment, region, ...); the segment's respondents only."""
+        survey = self.read("survey")[0]
+        if "customers" in self.files:
+            survey = join_customers(survey, self.read("customers")[0])
+        return select_segment(survey, self, "respondent_id")
+
+    def events(self):
+        """The events placed on the model's steps (:func:`cem.readers.read_events`), the columns
+        of ``customers.csv`` added (segment, churned, ...); the segment's customers only."""
+        events = self.read("events")[0]
+        if "customers" in self.files:
+            events = join_customers(events, self.read("customers")[0], respondent="customer_id")
+        return select_segment(events, self)
+
+    def transactions(self):
+        """The transactions (:func:`cem.readers.read_transactions`); the segment's customers only."""
+        return select_segment(self.read("transactions")[0], self)
+
+
+def load_study(path, segment=None):
+    """Load a study folder: its model (validated), its settings and which data files it has.
+
+    Parameters
+    ----------
+    path : str or Path
+        A study folder, or a model file (a study of the model alone).
+    segment : str or tuple, optional
+        ``"column=value"`` or ``(column, value)``: look at the customers of one segment only
+        (a column of customers.csv, or of the survey or events). None: every customer.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    InputError
+        Every problem of the model and of study.yaml, together; a segment value no customer has.
+
+    Examples
+    --------
+    >>> load_study("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    cem.errors.InputError: no/such/folder: no such file or folder
+    """
+    p = Path(path)
+    model_file = find_model_file(p)
+    folder = p if p.is_dir() else model_file.parent
+    if p.is_dir():
+        # Every file of a study folder is read from inside it: a symbolic link out of the folder
+        # (to a home directory, to /etc) is refused before anything is read, and its target's
+        # content is never echoed.
+        outside = [Problem(str(f), "", "is a symbolic link to a file outside the study folder; cem reads only "
+                           "files inside the study folder: copy the file in instead")
+                   for f in [model_file, folder / "study.yaml"] + [folder / n for names in DATA_FILES.values()
+                                                                    for n in names]
+                   if f.is_symlink() and not inside(f, folder)]
+        if outside:
+            raise InputError(outside)
+    problems, warnings = [], []
+    G = None
+    try:
+        G, warnings = model_from_file(model_file)
+    except InputError as exc:
+        problems += exc.problems
+        warnings += exc.warnings
+    config = {}
+    settings = folder / "study.yaml"
+    if p.is_dir() and settings.exists():
+        try:
+            config, more, more_warnings = read_study_config(settings, folder)
+            warnings += more_warnings
+            problems += more
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems, warnings)
+    files = {}
+    if p.is_dir():
+        for key, names in DATA_FILES.items():
+            for name in names:
+                if (folder / name).is_file():
+                    files[key] = folder / name
+                    break
+    if "currency" in config:
+        G.graph["currency"] = config["currency"]
+    study = Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
+                  config=config, files=files, warnings=warnings, segment=parse_segment(segment))
+    if study.segment:
+        problems = _segment_problems(study)
+        if problems:
+            raise InputError(problems, warnings)
+    return study
+
+
+def check_study(path, segment=None):
+    """Load a study and check every data file in it that cem reads; raise once with all problems.
+
+    With ``segment`` (see :func:`load_study`), also check that the segment has customers. The
+    tables read stay in the study, so the analyses that follow do not read them again.
+
+    Returns
+    -------
+    study : Study
+    warnings : list of Problem
+        The model's warnings and those of the data files.
+
+    Raises
+    ------
+    InputError
+    """
+    study = load_study(path, segment)
+    problems, warnings = [], list(study.warnings)
+    for key in DATA_FILES:
+        if key in study.files:
+            try:
+                warnings += study.read(key)[1]
+            except InputError as exc:
+                problems += exc.problems
+                warnings += exc.warnings
+    if problems:
+        raise InputError(problems, warnings)
+    return study, warnings
+
+
+def _segment_problems(study):
+    """Problems of a study looked at for one segment: a value no customer has (an analysis of nobody)."""
+    column, value = study.segment
+    try:
+        values = segment_values(study, column)
+    except InputError as exc:
+        return exc.problems
+    if value in values:
+        return []
+    return [Problem(str(study.path), column, f"no customer has {column} = '{value}'; its values "
+                    f"are {', '.join(values[:12])}" + (" ..." if len(values) > 12 else ""))]
+
+
+def try_load_study(path):
+    """Load and check a study without raising: ``(study, problems, warnings)``.
+
+    For workshops, where a half-filled workbook is normal: the notebook shows the problems as a
+    table instead of stopping. ``study`` is None when there are problems.
+
+    Examples
+    --------
+    >>> study, problems, warnings = try_load_study("no/such/folder")
+    >>> study is None, problems[0].message
+    (True, 'no such file or folder')
+    """
+    try:
+        study, warnings = check_study(path)
+        return study, [], warnings
+    except InputError as exc:
+        return None, exc.problems, exc.warnings
+
+
+def parse_segment(segment):
+    """``(column, value)`` from ``"column=value"``, a pair, or None.
+
+    Examples
+    --------
+    >>> parse_segment("region = north")
+    ('region', 'north')
+    >>> parse_segment(None) is None
+    True
+    """
+    if segment is None or segment == "":
+        return None
+    if isinstance(segment, str):
+        column, sep, value = segment.partition("=")
+        if not sep or not column.strip():
+            raise InputError.single("segment", f"'{segment}' is not column=value (for example region=north)")
+        return column.strip(), value.strip()
+    column, value = segment
+    return str(column).strip(), str(value).strip()
+
+
+def segment_values(study, column):
+    """The values of ``column`` in the study's data, sorted, blanks left out.
+
+    Raises
+    ------
+    InputError
+        No data file of the study has the column; the message names the files looked in and
+        the closest column name.
+    """
+    looked, names = [], []
+    for key in ("customers", "survey", "events"):
+        if key not in study.files:
+            continue
+        table = study.read(key)[0]
+        if column in table.columns:
+            values = table[column].dropna().astype(str).str.strip()
+            return sorted(v for v in values.unique() if v)
+        looked.append(str(study.files[key]))
+        names += [str(c) for c in table.columns]
+    hint = suggest(column, names)
+    where = ", ".join(looked) if looked else f"{study.path} (it has no customers, survey or events file)"
+    raise InputError([Problem(where, column, f"no column '{column}' to make segments of"
+                              + (f"; did you mean '{hint}'?" if hint else ""))])
+
+
+def select_segment(table, study, id_column="customer_id"):
+    """The rows of ``table`` that belong to the study's segment; a copy of all rows without one.
+
+    The segment's column is used from ``table`` when it has it, else through the customer ids
+    of ``customers.csv``. Always a new table, so the study's own tables are never changed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> t = pd.DataFrame({"customer_id": ["a", "b", "c"], "region": ["n", "s", "n"]})
+    >>> select_segment(t, SimpleNamespace(segment=("region", "n")))["customer_id"].tolist()
+    ['a', 'c']
+    """
+    if getattr(study, "segment", None) is None:
+        return table.copy()
+    column, value = study.segment
+    attrs = dict(table.attrs)
+    if column in table.columns:
+        keep = table[column].astype(str).str.strip() == value
+    else:
+        if "customers" not in study.files:
+            raise InputError.single(str(study.path), f"the segment column '{column}' is not in the data and "
+                                    "there is no customers.csv to find it in")
+        customers = study.read("customers")[0]
+        if column not in customers.columns:
+            raise InputError.single(str(study.files["customers"]), f"no column '{column}' for the segment", "1")
+        ids = customers.loc[customers[column].astype(str).str.strip() == value, "customer_id"]
+        keep = table[id_column].astype(str).isin(set(ids)) if id_column in table.columns \
+            else pd.Series(table.index.astype(str).isin(set(ids)), index=table.index)
+    picked = table[keep.to_numpy()].copy()
+    picked.attrs = attrs
+    return picked
+
+
+def join_customers(table, customers, respondent="respondent_id", customer="customer_id"):
+    """Add the customers' columns (segment, region, ...) to each row of a survey or event table.
+
+    Rows are matched to customers by id (``respondent`` in ``table``); columns the table already
+    has are kept from the table. The one customers join of cem.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"respondent_id": ["a", "b"], "need_id": ["N", "N"]})
+    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["x", "y"]})
+    >>> join_customers(s, c)["segment"].tolist()
+    ['x', 'y']
+    """
+    extra = [c for c in customers.columns if c not in table.columns and c != customer]
+    joined = table.merge(customers[[customer, *extra]], how="left", left_on=respondent, right_on=customer)
+    if customer != respondent and customer not in table.columns:
+        joined = joined.drop(columns=customer)
+    joined.attrs = dict(table.attrs)
+    return joined
+
+
+def load_survey(study: Study) -> pd.DataFrame:
+    """The study's survey: :meth:`Study.survey` (kept for the calls of earlier versions)."""
+    return study.survey()
+
+
+def load_events(study: Study) -> pd.DataFrame:
+    """The study's events: :meth:`Study.events`."""
+    return study.events()
+
+
+def load_transactions(study: Study) -> pd.DataFrame:
+    """The study's transactions: :meth:`Study.transactions`."""
+    return study.transactions()
+
+
+def customers_table(study: Study) -> pd.DataFrame:
+    """The study's customers: :meth:`Study.customers`."""
+    return study.customers()
