@@ -1,0 +1,81 @@
+"""The customer-base analyses of a loaded study: its transactions and customers, its money
+terms from study.yaml, and the lifetime value at stake per journey step.
+"""
+from __future__ import annotations
+
+from ..errors import InputError
+from ..readers.customers import read_customers
+from ..readers.transactions import read_transactions
+from ..study import load_events, select_segment
+from .churn import experience_matrix, step_effects, value_at_stake
+
+__all__ = ["load_transactions", "customers_table", "study_terms", "study_value_at_stake"]
+
+
+def load_transactions(study):
+    """The transactions of a loaded study (see :func:`read_transactions`); the segment's only."""
+    if "transactions" not in study.files:
+        raise InputError.single(str(study.path), "has no transactions.csv")
+    return select_segment(read_transactions(study.files["transactions"])[0], study)
+
+
+def customers_table(study):
+    """The study's ``customers.csv`` (its segment's rows) by customer id, ``churned`` as 0/1 when present."""
+    customers = select_segment(read_customers(study.files["customers"])[0], study).set_index("customer_id")
+    if "churned" in customers.columns:
+        flag = customers["churned"].astype(str).str.strip().str.lower()
+        customers["churned"] = flag.map({"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0})
+    return customers
+
+
+def study_terms(study):
+    """The money terms of a study from study.yaml: margin, yearly discount rate, horizon in years, currency.
+
+    Defaults when a study says nothing: margin 0.3, discount rate 0.1, horizon 3 years.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import networkx as nx
+    >>> study_terms(SimpleNamespace(config={"margin": 0.4}, graph=nx.MultiDiGraph(currency="EUR")))
+    {'margin': 0.4, 'discount_rate': 0.1, 'horizon': 3.0, 'currency': 'EUR'}
+    """
+    G = study.graph
+    return {"margin": float(study.config.get("margin", 0.3)),
+            "discount_rate": float(study.config.get("discount_rate", 0.1)),
+            "horizon": float(study.config.get("horizon", 3)),
+            "currency": str(study.config.get("currency", G.graph.get("currency", "")))}
+
+
+def study_value_at_stake(study, target=5.0, transactions=None, events=None):
+    """Step effects on churn and the lifetime value at stake per step, for a loaded study.
+
+    Needs touchpoint events with ratings, ``customers.csv`` with a ``churned`` column and
+    transactions. A customer's yearly margin is their spend over the observed years times the
+    study's margin; values run over the study's horizon at its discount rate
+    (:func:`value_at_stake`).
+
+    Returns
+    -------
+    (StepEffects, pandas.DataFrame) or None
+        The effects and the value-at-stake table (with the step names), or None when the study
+        lacks one of the inputs.
+    """
+    if not {"events", "customers", "transactions"} <= set(study.files):
+        return None
+    customers = customers_table(study)
+    if "churned" not in customers.columns:
+        return None
+    events = load_events(study) if events is None else events
+    if "rating" not in events.columns:
+        return None
+    tx = load_transactions(study) if transactions is None else transactions
+    terms = study_terms(study)
+    experience = experience_matrix(events).reindex(customers.index).dropna(how="all")
+    effects = step_effects(experience, customers["churned"])
+    years = max((tx["date"].max() - tx["date"].min()).days / 365.25, 1 / 12)
+    yearly = tx.groupby("customer_id")["amount"].sum() / years * terms["margin"]
+    stake = value_at_stake(effects, experience, yearly, terms["discount_rate"], target=target,
+                           horizon=terms["horizon"])
+    stake.insert(1, "name", stake["step"].map(lambda s: study.graph.nodes[s].get("name", s)))
+    return effects, stake
