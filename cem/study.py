@@ -362,7 +362,7 @@ def select_segment(table, study, id_column="customer_id"):
     ['a', 'c']
     """
     if getattr(study, "segment", None) is None:
-        return table.copy()
+        return table.copy(deep=False)  # copy-on-write: cheap, and the study keeps its own
     column, value = study.segment
     attrs = dict(table.attrs)
     if column in table.columns:
@@ -377,7 +377,7 @@ def select_segment(table, study, id_column="customer_id"):
         ids = customers.loc[customers[column].astype(str).str.strip() == value, "customer_id"]
         keep = table[id_column].astype(str).isin(set(ids)) if id_column in table.columns \
             else pd.Series(table.index.astype(str).isin(set(ids)), index=table.index)
-    picked = table[keep.to_numpy()].copy()
+    picked = table[keep.to_numpy()]
     picked.attrs = attrs
     return picked
 

@@ -24,16 +24,45 @@ says which rule ranked. Ties keep the journey's order.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from .gaps import find_gaps
 from .graph import actors_at, journey_steps, touchpoints_at
 
-__all__ = ["priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
+__all__ = ["Priorities", "priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
 
 #: Where the evidence of each kind is shown in detail.
 NOTEBOOKS = {"stake": "04_lifetime_value", "unmet": "02_needs_opportunities", "drop_off": "05_actual_vs_designed",
              "gaps": "01_journey_model"}
+
+
+@dataclass
+class Priorities:
+    """The steps to fix first (:func:`priorities`), and how they were ranked.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per step, best first: ``rank, step, name, stage, priority, at_stake,
+        at_stake_low, at_stake_high, base_value, significant, stake_share, unmet_share,
+        top_need, drop_off, rework, gaps, actors, touchpoints, evidence, notebooks``.
+    basis : str
+        What ranked them, as a sentence's end ("lifetime value at stake and unmet need").
+    missing : list of str
+        What the study could not measure, one sentence each.
+    currency : str
+        Currency of the money columns.
+    """
+
+    table: pd.DataFrame
+    basis: str
+    missing: list = field(default_factory=list)
+    currency: str = ""
+
+    def __len__(self):
+        return len(self.table)
 
 
 def missing_inputs(study):
@@ -73,11 +102,8 @@ def priorities(study, top=5, target=5.0):
 
     Returns
     -------
-    pandas.DataFrame
-        ``rank, step, name, stage, priority, at_stake, at_stake_low, at_stake_high, base_value,
-        significant, stake_share, unmet_share, top_need, drop_off, rework, gaps, actors,
-        touchpoints, evidence, notebooks``; ``attrs["basis"]`` says what ranked them, ``attrs["missing"]`` what could not be measured, and
-        ``attrs["currency"]`` the currency of the values.
+    Priorities
+        The ranked table, what ranked it, what could not be measured, and the currency.
     """
     from .clv import study_terms, study_value_at_stake
 
@@ -158,9 +184,8 @@ def priorities(study, top=5, target=5.0):
     columns = ["rank", "step", "name", "stage", "priority", "at_stake", "at_stake_low", "at_stake_high",
                "base_value", "significant", "stake_share", "unmet_share", "top_need", "drop_off", "rework", "gaps",
                "actors", "touchpoints", "evidence", "notebooks"]
-    table = table.reindex(columns=columns)
-    table.attrs.update(basis=basis, missing=missing, currency=study_terms(study)["currency"])
-    return table
+    return Priorities(table=table.reindex(columns=columns), basis=basis, missing=missing,
+                      currency=study_terms(study)["currency"])
 
 
 def _gap_text(rows):
@@ -202,7 +227,7 @@ def _evidence(row, currency):
     return ". ".join(p[0].upper() + p[1:] for p in parts)
 
 
-def explain_priorities(table, links=True):
+def explain_priorities(plan, links=True):
     """The priorities as Markdown for the client: one numbered item each, with its evidence and links.
 
     Every text from the model or data reaches the Markdown as text only
@@ -211,10 +236,11 @@ def explain_priorities(table, links=True):
     """
     from .markup import md_escape as e
 
+    table = plan.table
     if table.empty:
         return "Nothing stands out: no step carries measured value at stake, unmet need or a design gap."
     # The basis and the missing inputs are cem's own sentences; every other text comes from the study.
-    lines = [f"Ranked by {table.attrs.get('basis', '')}.", ""]
+    lines = [f"Ranked by {plan.basis}.", ""]
     for row in table.itertuples():
         who = f" Who is there: {e(row.actors)}." if row.actors else " Nobody is assigned to this step."
         where = f" Touchpoints: {e(row.touchpoints)}." if row.touchpoints else " No touchpoint serves it."
@@ -222,17 +248,16 @@ def explain_priorities(table, links=True):
         if links and row.notebooks:
             see = " See " + ", ".join(f"[{n}]({n}.html)" for n in row.notebooks.split(", ")) + "."
         lines.append(f"{row.rank}. **{e(str(row.name))}** ({e(str(row.stage))}). {e(row.evidence)}.{who}{where}{see}")
-    missing = table.attrs.get("missing") or []
-    if missing:
-        lines += ["", "**Not measured in this study:**", ""] + [f"- {m}" for m in missing]
+    if plan.missing:
+        lines += ["", "**Not measured in this study:**", ""] + [f"- {m}" for m in plan.missing]
     return "\n".join(lines)
 
 
-def summary_metrics(table):
+def summary_metrics(plan):
     """Key figures for ``metrics.json``: the ranked steps and what ranked them."""
-    return {"basis": table.attrs.get("basis", ""), "missing": list(table.attrs.get("missing") or []),
+    return {"basis": plan.basis, "missing": list(plan.missing),
             "fix_first": [{"rank": int(r["rank"]), "step": r["step"], "name": r["name"],
                            "priority": round(float(r["priority"]), 4),
                            "at_stake": None if pd.isna(r["at_stake"]) else round(float(r["at_stake"]), 2),
                            "unmet_share": None if pd.isna(r["unmet_share"]) else round(float(r["unmet_share"]), 4)}
-                          for _, r in table.iterrows()]}
+                          for _, r in plan.table.iterrows()]}

@@ -15,33 +15,33 @@ def test_the_planted_step_is_the_first_thing_to_fix(name):
     study = load_study(EXAMPLES / name)
     truth = json.loads((EXAMPLES / name / "synth_truth.json").read_text())
     plan = priorities(study, top=5)
-    assert plan.iloc[0]["step"] == truth["planted_step"]
-    assert plan.iloc[0]["significant"] and plan.iloc[0]["at_stake"] > 0
-    assert plan.attrs["basis"] == "lifetime value at stake and unmet need" and plan.attrs["missing"] == []
+    assert plan.table.iloc[0]["step"] == truth["planted_step"]
+    assert plan.table.iloc[0]["significant"] and plan.table.iloc[0]["at_stake"] > 0
+    assert plan.basis == "lifetime value at stake and unmet need" and plan.missing == []
     # The steps of the planted underserved needs follow among the first five.
     G = study.graph
     planted_steps = {s for n in truth["underserved"] for s, _, d in G.in_edges(n, data=True)
                      if d["relation"] == "has_need" and G.nodes[s]["kind"] == "step"}
-    assert planted_steps and planted_steps <= set(plan["step"])
+    assert planted_steps and planted_steps <= set(plan.table["step"])
 
 
 def test_priority_is_share_at_stake_plus_share_of_unmet_need():
     study = load_study(EXAMPLES / "solar")
     plan = priorities(study, top=20)
-    assert plan["priority"].to_numpy() == pytest.approx((plan["stake_share"].fillna(0) + plan["unmet_share"]).to_numpy())
-    assert plan["priority"].is_monotonic_decreasing
+    assert plan.table["priority"].to_numpy() == pytest.approx((plan.table["stake_share"].fillna(0) + plan.table["unmet_share"]).to_numpy())
+    assert plan.table["priority"].is_monotonic_decreasing
     # Only significant, positive values at stake count; the counted shares sum to one over the journey.
-    assert (plan.loc[~plan["significant"], "stake_share"] == 0).all()
+    assert (plan.table.loc[~plan.table["significant"], "stake_share"] == 0).all()
     unmet = unmet_by_step(opportunity(load_survey(study), study.graph), study.graph).set_index("step")
-    for row in plan.itertuples():
+    for row in plan.table.itertuples():
         assert row.unmet_share == pytest.approx(unmet["unmet_share"].get(row.step, 0.0))
 
 
 def test_a_model_alone_is_ranked_by_its_gaps_and_says_what_is_missing(write_model):
     study = load_study(write_model(MINI))
     plan = priorities(study)
-    assert plan.attrs["basis"] == "gaps in the design only (no measured data)"
-    assert len(plan.attrs["missing"]) == 4 and plan.attrs["missing"] == missing_inputs(study)
+    assert plan.basis == "gaps in the design only (no measured data)"
+    assert len(plan.missing) == 4 and plan.missing == missing_inputs(study)
     text = explain_priorities(plan)
     assert "Not measured in this study" in text and "No survey (survey.csv)" in text
     assert summary_metrics(plan)["fix_first"][0]["rank"] == 1
@@ -64,14 +64,14 @@ def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
 
     study = load_study(EXAMPLES.parent / "external" / "helpdesk")
     plan = priorities(study)
-    assert plan.attrs["basis"].startswith("rework in the event log")
+    assert plan.basis.startswith("rework in the event log")
     again = rework(load_events(study), activity="step").set_index("activity")
     assert again.loc["H_taken", "cases"] == 562
-    assert plan.iloc[0]["step"] == "H_taken"
-    assert plan.iloc[0]["rework"] == pytest.approx(again.loc["H_taken", "share"])
-    assert plan["priority"].sum() == pytest.approx(plan["rework"].sum() / again["share"].reindex(
+    assert plan.table.iloc[0]["step"] == "H_taken"
+    assert plan.table.iloc[0]["rework"] == pytest.approx(again.loc["H_taken", "share"])
+    assert plan.table["priority"].sum() == pytest.approx(plan.table["rework"].sum() / again["share"].reindex(
         [s for s in again.index if s in set(study.graph.nodes)]).sum())
-    assert "13% of the cases that reach it go through it more than once" in plan.iloc[0]["evidence"]
+    assert "13% of the cases that reach it go through it more than once" in plan.table.iloc[0]["evidence"]
 
 
 def test_when_nothing_measured_stands_out_the_next_evidence_ranks(write_model, tmp_path):
@@ -82,5 +82,5 @@ def test_when_nothing_measured_stands_out_the_next_evidence_ranks(write_model, t
     rows += [f"r{i},{n},3,5" for i in range(20) for n in needs]
     (study_dir / "survey.csv").write_text("\n".join(rows) + "\n")
     plan = priorities(load_study(study_dir))
-    assert plan.attrs["basis"] == "nothing stands out in the unmet need; ranked by gaps in the design"
-    assert len(plan) > 0 and plan["priority"].sum() > 0
+    assert plan.basis == "nothing stands out in the unmet need; ranked by gaps in the design"
+    assert len(plan) > 0 and plan.table["priority"].sum() > 0

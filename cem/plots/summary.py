@@ -6,17 +6,23 @@ from ._style import _plt, _wrap
 __all__ = ["priority_chart"]
 
 
-def priority_chart(table, ax=None):
+def priority_chart(plan, ax=None):
     """What to fix first: each step's priority as stacked bars of its parts, best at the top.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        From :func:`cem.summary.priorities`: ``stake_share`` and ``unmet_share`` make the
-        priority; when the study measured neither, the bar is the step's share of the rework
-        or of the design-gap weight, as ``table.attrs["basis"]`` says.
+    plan : cem.summary.Priorities
+        From :func:`cem.summary.priorities`: ``stake_share`` and ``unmet_share`` of its table
+        make the priority; when the study measured neither, the bar is the step's share of the
+        rework or of the design-gap weight, as ``plan.basis`` says.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     plt = _plt()
+    table = plan.table
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * max(len(table), 3) + 1))
     y = list(range(len(table)))
@@ -28,8 +34,7 @@ def priority_chart(table, ax=None):
         ax.barh(y, unmet, left=stake, color="#e67e22", label="share of unmet need")
         ax.legend(loc="lower right", fontsize=7, frameon=False)
     else:
-        basis = table.attrs.get("basis", "")
-        label = "share of the rework in the event log" if basis.startswith("rework") else "share of weighted design gaps"
+        label = "share of the rework in the event log" if plan.basis.startswith("rework") else "share of weighted design gaps"
         ax.barh(y, table["priority"], color="#c0392b", label=label)
         ax.legend(loc="lower right", fontsize=7, frameon=False)
     ax.set_yticks(y, labels, fontsize=8)

@@ -4,6 +4,7 @@ import pandas as pd
 
 from cem.gaps import find_gaps
 from cem.plots import gap_chart, journey_map, priority_chart, save_figure
+from cem.summary import Priorities
 
 from .helpers import DOLLARS, dollar_model, drawn_texts
 
@@ -35,7 +36,7 @@ def test_dollars_in_names_are_drawn_as_text_not_mathtext(tmp_path):
         "gap_chart": gap_chart(find_gaps(G)).figure,
         "landscapes": opportunity_landscapes(by_segment, "segment").flat[0].figure,
         "unmet": unmet_chart(unmet_by_step(opp, G)).figure,
-        "priority": priority_chart(plan).figure,
+        "priority": priority_chart(Priorities(plan, basis="unmet need")).figure,
         "experience": experience_curve(values).figure,
         "waterfall": value_waterfall(values).figure,
         "effects": step_effects_chart(effects, names={s: G.nodes[s]["name"] for s in steps}).figure,
