@@ -39,8 +39,7 @@ from .readers.transactions import read_transactions
 from .schema import suggest
 
 __all__ = ["Study", "load_study", "check_study", "try_load_study", "DATA_FILES", "parse_segment",
-           "segment_values", "select_segment", "join_customers", "load_survey", "load_events",
-           "load_transactions", "customers_table"]
+           "segment_values", "select_segment", "join_customers"]
 
 #: Optional measured data of a study: key -> accepted file names.
 DATA_FILES = {
@@ -401,23 +400,3 @@ def join_customers(table, customers, respondent="respondent_id", customer="custo
         joined = joined.drop(columns=customer)
     joined.attrs = dict(table.attrs)
     return joined
-
-
-def load_survey(study: Study) -> pd.DataFrame:
-    """The study's survey: :meth:`Study.survey` (kept for the calls of earlier versions)."""
-    return study.survey()
-
-
-def load_events(study: Study) -> pd.DataFrame:
-    """The study's events: :meth:`Study.events`."""
-    return study.events()
-
-
-def load_transactions(study: Study) -> pd.DataFrame:
-    """The study's transactions: :meth:`Study.transactions`."""
-    return study.transactions()
-
-
-def customers_table(study: Study) -> pd.DataFrame:
-    """The study's customers: :meth:`Study.customers`."""
-    return study.customers()

@@ -68,7 +68,6 @@ import pandas as pd
 
 from cem import load_study
 from cem.journeys import case_durations, conformance, dfg, funnel, rework, variants
-from cem.study import load_events
 from cem.readers import read_xes
 from conftest import ROOT
 
@@ -121,7 +120,7 @@ def test_real_help_desk_log_as_pm4py_counts_it():
     # 4,580 cases and 21,348 events (the data's README); 55 directly-follows pairs and 226 variants,
     # the same counts pm4py gives (benchmarks/run.py compares every count, pair by pair).
     study = load_study(HELPDESK)
-    events = load_events(study)
+    events = study.events()
     assert len(events) == 21348 and events["customer_id"].nunique() == 4580
     d = dfg(events, activity="activity")
     assert len(d) == 55 and d["count"].sum() == 21348 - 4580

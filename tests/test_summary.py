@@ -6,7 +6,6 @@ import pytest
 from cem import load_study
 from cem.needs import opportunity, unmet_by_step
 from cem.summary import explain_priorities, missing_inputs, priorities, summary_metrics
-from cem.study import load_survey
 from conftest import EXAMPLES, MINI
 
 
@@ -32,7 +31,7 @@ def test_priority_is_share_at_stake_plus_share_of_unmet_need():
     assert plan.table["priority"].is_monotonic_decreasing
     # Only significant, positive values at stake count; the counted shares sum to one over the journey.
     assert (plan.table.loc[~plan.table["significant"], "stake_share"] == 0).all()
-    unmet = unmet_by_step(opportunity(load_survey(study), study.graph), study.graph).set_index("step")
+    unmet = unmet_by_step(opportunity(study.survey(), study.graph), study.graph).set_index("step")
     for row in plan.table.itertuples():
         assert row.unmet_share == pytest.approx(unmet["unmet_share"].get(row.step, 0.0))
 
@@ -59,13 +58,12 @@ def test_model_text_is_escaped(write_model):
 
 def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
     """The real help-desk log: 562 of the tickets taken in charge are taken in charge again."""
-    from cem.study import load_events
     from cem.journeys import rework
 
     study = load_study(EXAMPLES.parent / "external" / "helpdesk")
     plan = priorities(study)
     assert plan.basis.startswith("rework in the event log")
-    again = rework(load_events(study), activity="step").set_index("activity")
+    again = rework(study.events(), activity="step").set_index("activity")
     assert again.loc["H_taken", "cases"] == 562
     assert plan.table.iloc[0]["step"] == "H_taken"
     assert plan.table.iloc[0]["rework"] == pytest.approx(again.loc["H_taken", "share"])

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from cem import load_study
-from cem.study import load_events
 from cem.value import step_value, value_metrics
 from conftest import EXAMPLES
 
@@ -55,7 +54,7 @@ def test_events_side_by_hand(G):
 
 def test_examples_value_and_metrics():
     study = load_study(EXAMPLES / "payroll")
-    events = load_events(study)
+    events = study.events()
     v = step_value(study.graph, events=events)
     assert list(v["step"])[:2] == ["P_aware", "P_search"] and v["customers"].iloc[0] > v["customers"].iloc[3]
     m = value_metrics(v)

@@ -45,7 +45,7 @@ from .rfm import (
     rfm,
     too_few_to_fit,
 )
-from .study import customers_table, load_transactions, study_terms, study_value_at_stake
+from .study import study_terms, study_value_at_stake
 
 __all__ = [
     "MAX_AMOUNT",
@@ -71,8 +71,6 @@ __all__ = [
     "StepEffects",
     "value_at_stake",
     "read_transactions",
-    "load_transactions",
-    "customers_table",
     "study_terms",
     "study_value_at_stake",
 ]

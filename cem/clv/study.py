@@ -1,31 +1,11 @@
-"""The customer-base analyses of a loaded study: its transactions and customers, its money
-terms from study.yaml, and the lifetime value at stake per journey step.
+"""The customer-base analyses of a loaded study: its money terms from study.yaml, and the
+lifetime value at stake per journey step from its events, customers and transactions.
 """
 from __future__ import annotations
 
-from ..errors import InputError
-from ..readers.customers import read_customers
-from ..readers.transactions import read_transactions
-from ..study import load_events, select_segment
 from .churn import experience_matrix, step_effects, value_at_stake
 
-__all__ = ["load_transactions", "customers_table", "study_terms", "study_value_at_stake"]
-
-
-def load_transactions(study):
-    """The transactions of a loaded study (see :func:`read_transactions`); the segment's only."""
-    if "transactions" not in study.files:
-        raise InputError.single(str(study.path), "has no transactions.csv")
-    return select_segment(read_transactions(study.files["transactions"])[0], study)
-
-
-def customers_table(study):
-    """The study's ``customers.csv`` (its segment's rows) by customer id, ``churned`` as 0/1 when present."""
-    customers = select_segment(read_customers(study.files["customers"])[0], study).set_index("customer_id")
-    if "churned" in customers.columns:
-        flag = customers["churned"].astype(str).str.strip().str.lower()
-        customers["churned"] = flag.map({"1": 1, "0": 0, "yes": 1, "no": 0, "true": 1, "false": 0})
-    return customers
+__all__ = ["study_terms", "study_value_at_stake"]
 
 
 def study_terms(study):
@@ -63,13 +43,13 @@ def study_value_at_stake(study, target=5.0, transactions=None, events=None):
     """
     if not {"events", "customers", "transactions"} <= set(study.files):
         return None
-    customers = customers_table(study)
+    customers = study.customers()
     if "churned" not in customers.columns:
         return None
-    events = load_events(study) if events is None else events
+    events = study.events() if events is None else events
     if "rating" not in events.columns:
         return None
-    tx = load_transactions(study) if transactions is None else transactions
+    tx = study.transactions() if transactions is None else transactions
     terms = study_terms(study)
     experience = experience_matrix(events).reindex(customers.index).dropna(how="all")
     effects = step_effects(experience, customers["churned"])
