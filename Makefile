@@ -29,7 +29,7 @@ report: $(STAMP)
 	$(VENV)/bin/cem report $(EXAMPLES) --out reports --kernel $(KERNEL)
 
 test: $(STAMP)
-	$(PY) -m pytest cem tests notebooks --doctest-modules --nbval-lax --nbval-current-env
+	$(PY) -m pytest cem tests --doctest-modules --nbval-lax --nbval-current-env
 
 # The reference tools live in their own environment: never dependencies of cem.
 benchmarks/.venv-ref/.installed:

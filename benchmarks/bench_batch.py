@@ -62,11 +62,11 @@ def run_cem(studies, out, jobs=2):
 
 def run_shell_loop(studies, out, runs):
     """The shell loop: papermill then nbconvert per notebook, one after another."""
-    from cem.report import SUITE
+    from cem.reporting import SUITE
 
     if out.exists():
         shutil.rmtree(out)
-    lines = ["set -e", f"cd {shlex.quote(str(ROOT / 'notebooks'))}"]
+    lines = ["set -e", f"cd {shlex.quote(str(ROOT / 'cem' / 'notebooks'))}"]
     bindir = Path(sys.executable).parent
     for study, run, value in runs:
         folder = out / run

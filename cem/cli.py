@@ -23,7 +23,7 @@ def _plural(n, word):
 
 def _cmd_validate(args):
     from .graph import summary
-    from .io import check_study
+    from .study import check_study
 
     failed = False
     for path in args.paths:
@@ -48,7 +48,7 @@ def _cmd_validate(args):
 def _cmd_report(args):
     import os
 
-    from .report import run_report
+    from .reporting import run_report
 
     missing = [p for p in args.studies if not Path(p).exists()]
     if missing:
@@ -70,8 +70,8 @@ def _cmd_report(args):
 
 
 def _cmd_export(args):
-    from .io import load_model, write_graphml, write_mermaid, write_node_link
-    from .workbook import write_model_yaml, write_workbook
+    from .convert import load_model, write_graphml, write_mermaid, write_node_link
+    from .convert import write_model_yaml, write_workbook
 
     writers = {".graphml": write_graphml, ".json": write_node_link, ".mmd": write_mermaid, ".md": write_mermaid,
                ".xlsx": lambda G, path: write_workbook(G, path), ".yaml": write_model_yaml, ".yml": write_model_yaml}
@@ -92,7 +92,7 @@ def _cmd_export(args):
 
 def _same_file(model, target):
     """Whether exporting ``model`` to ``target`` would write over the model's own file."""
-    from .io import find_model_file
+    from .readers import find_model_file
 
     target = Path(target)
     if not target.exists():
@@ -138,7 +138,7 @@ def _cmd_new(args):
 
 def _cmd_diff(args):
     from .diff import diff_models, diff_summary
-    from .io import load_model
+    from .convert import load_model
 
     problems = []
     graphs = []
@@ -241,7 +241,7 @@ def main(argv=None):
     except CemError as exc:
         print(f"cem: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a batch (report.Stopped)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a batch (reporting.Stopped)
         signum = getattr(exc, "signum", 2)
         print("cem: interrupted" if signum == 2 else f"cem: stopped by signal {signum}", file=sys.stderr)
         return 128 + signum

@@ -99,8 +99,8 @@ def new_study(folder, example=None):
     -------
     list of Path
     """
-    from .io import MODEL_FILES, load_model
-    from .workbook import graph_to_tables, write_workbook
+    from .convert import graph_to_tables, load_model, write_workbook
+    from .readers import MODEL_FILES
 
     out = Path(folder)
     for name in MODEL_FILES:

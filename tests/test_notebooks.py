@@ -1,6 +1,6 @@
 """The notebooks executed by papermill, as a report run would, with assertions on what they write.
 
-nbval runs them too (`pytest --nbval-lax notebooks/`, part of `make test`).
+nbval runs them too (`pytest --nbval-lax cem/notebooks/`, part of `make test`).
 """
 import json
 import re
@@ -11,10 +11,10 @@ import pytest
 
 from cem import load_model
 from cem.gaps import find_gaps
-from cem.report import ensure_kernel
+from cem.reporting import ensure_kernel
 from conftest import EXAMPLES, ROOT
 
-NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "cem" / "notebooks").rglob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -30,9 +30,9 @@ def test_notebooks_are_thin(path):
 def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
     ensure_kernel("cem")
     out = tmp_path / "run"
-    pm.execute_notebook(str(ROOT / "notebooks" / "01_journey_model.ipynb"), str(tmp_path / "out.ipynb"),
+    pm.execute_notebook(str(ROOT / "cem" / "notebooks" / "01_journey_model.ipynb"), str(tmp_path / "out.ipynb"),
                         parameters={"study_path": str(EXAMPLES / "payroll"), "output_dir": str(out)},
-                        kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
+                        kernel_name="cem", cwd=str(ROOT / "cem" / "notebooks"), progress_bar=False)
     metrics = json.loads((out / "metrics.json").read_text())["journey_model"]
     G = load_model(EXAMPLES / "payroll")
     gaps = find_gaps(G)
@@ -45,9 +45,9 @@ def test_journey_model_notebook_writes_metrics_and_figures(tmp_path):
 def run(notebook, study, out, **parameters):
     ensure_kernel("cem")
     folder = EXAMPLES / study if (EXAMPLES / study).exists() else ROOT / "data" / "external" / study
-    pm.execute_notebook(str(ROOT / "notebooks" / notebook), str(out.parent / f"{notebook}.out.ipynb"),
+    pm.execute_notebook(str(ROOT / "cem" / "notebooks" / notebook), str(out.parent / f"{notebook}.out.ipynb"),
                         parameters={"study_path": str(folder), "output_dir": str(out), **parameters},
-                        kernel_name="cem", cwd=str(ROOT / "notebooks"), progress_bar=False)
+                        kernel_name="cem", cwd=str(ROOT / "cem" / "notebooks"), progress_bar=False)
     return json.loads((out / "metrics.json").read_text())
 
 
@@ -88,7 +88,7 @@ def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
     assert {"flow_map.png", "funnel.png", "variants.png"} <= {p.name for p in (tmp_path / "run" / "figures").iterdir()}
 
 
-WORKSHOP = sorted((ROOT / "notebooks" / "workshop").glob("*.ipynb"))
+WORKSHOP = sorted((ROOT / "cem" / "notebooks" / "workshop").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", WORKSHOP, ids=lambda p: p.name)

@@ -5,8 +5,8 @@ import time
 import nbformat
 import papermill as pm
 
-from cem.kernels import KernelPool
-from cem.report import ensure_kernel
+from cem.reporting.kernels import KernelPool
+from cem.reporting import ensure_kernel
 
 
 def _notebook(path, *cells):

@@ -1,4 +1,7 @@
-"""Warm Jupyter kernels: one fresh kernel per notebook, started before it is needed.
+"""Jupyter kernels of a batch: the right one (:func:`ensure_kernel`), and warm ones.
+
+The kernel is found by name (``cem`` unless told otherwise) and must run this environment's
+Python: a kernel of that name left elsewhere on the machine is refused, never silently used.
 
 For the light notebooks of a report, starting a kernel and importing pandas, matplotlib and
 cem take longer than the cells themselves. A :class:`KernelPool` keeps the next kernel started
@@ -20,14 +23,48 @@ import functools
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import time
+from pathlib import Path
 
-__all__ = ["KernelPool", "PRELOAD"]
+from ..errors import CemError
+
+__all__ = ["KERNEL_NAME", "KernelPool", "PRELOAD", "ensure_kernel"]
+
+#: The kernel a batch runs its notebooks in, unless told another.
+KERNEL_NAME = "cem"
 
 #: Modules a warm kernel imports before its notebook runs: those the suite's notebooks use.
 PRELOAD = ("numpy", "pandas", "matplotlib.pyplot", "networkx", "scipy.optimize", "scipy.stats",
            "IPython.display", "cem", "cem.plots", "cem.needs", "cem.clv", "cem.journeys", "cem.value")
+
+
+def ensure_kernel(name=KERNEL_NAME):
+    """Make sure the Jupyter kernel ``name`` runs this Python; install it here if missing.
+
+    Raises
+    ------
+    CemError
+        A kernel of that name exists but runs another Python (a stale kernel elsewhere).
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    ksm = KernelSpecManager()
+    try:
+        spec = ksm.get_kernel_spec(name)
+    except NoSuchKernel:
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=name, display_name=f"Python ({name})", prefix=sys.prefix)
+        spec = KernelSpecManager().get_kernel_spec(name)
+    exe = Path(os.path.abspath(spec.argv[0]))
+    here = Path(os.path.abspath(sys.prefix))
+    if here not in exe.parents and os.path.abspath(sys.executable) != str(exe):
+        raise CemError(f"Jupyter kernel '{name}' ({spec.resource_dir}) runs {exe}, not this environment's "
+                       f"Python ({sys.executable}); remove it with 'jupyter kernelspec remove {name}' "
+                       "or name another kernel with --kernel")
+    return spec
 
 
 def _warm_code(modules):

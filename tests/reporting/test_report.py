@@ -11,7 +11,7 @@ import pytest
 
 from cem import load_model
 from cem.gaps import find_gaps, gap_metrics
-from cem.report import SUITE, run_report, run_study, safe_name
+from cem.reporting import SUITE, run_report, run_study, safe_name
 from conftest import EXAMPLES, MINI, ROOT
 
 XSS = MINI.replace("name: Mini,", "name: \"<script>alert(1)</script>\",").replace(
@@ -51,7 +51,7 @@ def test_each_study_gets_a_run_and_the_index_lists_them(batch):
     log = (out / "xss" / "log.txt").read_text()
     assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in log
     assert "03_value_by_step.ipynb: skipped, the study has no survey or events data" in log
-    assert "steps[S2].stage: stage &#x27;usage&#x27; is not one of" in index
+    assert "steps[S2].stage: stage &#39;usage&#39; is not one of" in index  # Jinja2's autoescape
 
 
 def test_report_html_has_no_code_and_opens_offline(batch):
@@ -187,7 +187,7 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
         studies.append(folder)
     lines = []
     out = tmp_path / "out"
-    from cem.outdir import claim_folder, new_staging
+    from cem.reporting.outdir import claim_folder, new_staging
 
     claim_folder(out)
     leftover = new_staging(out, "s0")  # what an interrupted batch leaves
@@ -227,10 +227,10 @@ def _suite(folder, **inserts):
     """A copy of the suite with a cell put after the parameters of some notebooks; no CDNOW section."""
     folder.mkdir()
     for name in SUITE:
-        nb = nbformat.read(str(ROOT / "notebooks" / name), as_version=4)
+        nb = nbformat.read(str(ROOT / "cem" / "notebooks" / name), as_version=4)
         for cell in nb.cells:
             if "parameters" in cell.metadata.get("tags", []):
-                cell.source = cell.source.replace('cdnow_path = "../data/external/cdnow/CDNOW_sample.txt"',
+                cell.source = cell.source.replace('cdnow_path = "../../data/external/cdnow/CDNOW_sample.txt"',
                                                   'cdnow_path = ""')
         if name[:2] in inserts:
             at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
@@ -443,7 +443,7 @@ def test_a_full_disk_is_a_clear_error_and_leaves_no_temporary_file(tmp_path, mon
     from pathlib import Path
 
     from cem.errors import CemError
-    from cem.report import write_index
+    from cem.reporting import write_index
 
     def full(self, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -464,7 +464,7 @@ def test_segment_values_that_share_a_safe_name_never_share_a_run(tmp_path):
     results = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2)
     assert [r.status for r in results] == ["ok"] * 3, [r.errors for r in results]
     assert len({r.run for r in results}) == 3
-    from cem.outdir import run_name
+    from cem.reporting.outdir import run_name
 
     seen = set()
     for r in results:
@@ -513,7 +513,7 @@ def test_a_failed_runs_messages_carry_pseudonyms_not_customer_ids(tmp_path, monk
     for name in ("run.json", "log.txt"):
         text = (tmp_path / "out" / "shop" / name).read_text()
         assert "ACME-000042" not in text and pseudonymise("ACME-000042", KEY) in text
-    from cem.report import write_index
+    from cem.reporting import write_index
 
     write_index(tmp_path / "out", [res])
     assert "ACME-000042" not in (tmp_path / "out" / "index.html").read_text()
@@ -590,7 +590,7 @@ def test_the_index_lists_the_runs_of_earlier_batches(tmp_path):
 
 
 def test_the_index_keeps_the_last_good_report_after_a_failed_rerun_and_skips_malformed_records(tmp_path):
-    from cem.report import write_index
+    from cem.reporting import write_index
 
     suite = _suite(tmp_path / "suite")
     study = _mini(tmp_path / "bikes")

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cem.pages import CSP, csp_meta, notebook_to_html, safe_url, sanitize_html
+from cem.reporting.pages import CSP, csp_meta, notebook_to_html, safe_url, sanitize_html
 
 EVIL = "http://127.0.0.1:9"
 
@@ -100,7 +100,7 @@ def test_csp_forbids_every_load_and_script():
 
 def test_the_template_default_is_the_same_policy():
     """`jupyter nbconvert --template cem_report` by hand gets the same policy as `cem report`."""
-    template = (Path(__file__).resolve().parent.parent / "cem" / "templates" / "cem_report" / "index.html.j2").read_text()
+    template = (Path(__file__).resolve().parents[2] / "cem" / "reporting" / "templates" / "cem_report" / "index.html.j2").read_text()
     assert f'"{CSP}"' in template
 
 

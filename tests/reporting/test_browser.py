@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from cem.report import run_report
+from cem.reporting import run_report
 from conftest import EXAMPLES, ROOT
 
 SHOTS = ROOT / "test-output"
@@ -34,7 +34,7 @@ def test_index_renders_in_chromium(printed):
     import matplotlib.image as mpimg
     import numpy as np
 
-    from cem.browser import screenshot
+    from cem.reporting.browser import screenshot
 
     out, _ = printed
     SHOTS.mkdir(exist_ok=True)
@@ -62,7 +62,7 @@ def test_every_report_is_printed_to_pdf_without_code(printed):
         assert pages >= 2, name
         text = subprocess.run([pdftotext, "-layout", str(out / "payroll" / name), "-"], capture_output=True,
                               text=True, timeout=60).stdout
-        assert "import cem" not in text and "load_study(" not in text and "report.save" not in text, name
+        assert "import cem" not in text and "load_study(" not in text and "save_metrics" not in text, name
         assert "all reports" not in text  # the page's navigation is not printed
         assert "PosixPath" not in text and "/tmp/" not in text  # no file paths of the run's staging folder
     journey = subprocess.run([pdftotext, str(out / "payroll" / "01_journey_model.pdf"), "-"], capture_output=True,
@@ -217,7 +217,7 @@ def test_hostile_report_in_a_browser_fetches_nothing_runs_nothing_and_links_stay
 
 def test_pdf_and_screenshot_reach_no_host(tmp_path):
     """Chromium prints with the network off: a page that would fetch (here, without the report's CSP) fetches nothing."""
-    from cem.browser import print_pdf, screenshot
+    from cem.reporting.browser import print_pdf, screenshot
 
     _need("chromium")
     trap = _Trap()

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import CemError
+from ..errors import CemError
 
 __all__ = ["OFFLINE_FLAGS", "chromium_command", "find_chromium", "print_pdf", "screenshot"]
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from cem.errors import CemError
-from cem.outdir import (FOLDER_MARKER, FolderLock, claim_folder, clear_staging, holds_lock, move_into_place,
+from cem.reporting.outdir import (FOLDER_MARKER, FolderLock, claim_folder, clear_staging, holds_lock, move_into_place,
                         new_staging, read_runs, run_name, safe_name)
 
 
@@ -116,7 +116,7 @@ def test_one_writer_at_a_time_and_the_lock_ends_with_its_process(tmp_path):
         with pytest.raises(CemError, match=r"another cem report is writing into it \(process \d+ on "):
             FolderLock(tmp_path).acquire()
     # A process killed outright releases it: the system drops a dead process's lock.
-    code = ("import os, sys, time; from cem.outdir import FolderLock; FolderLock(sys.argv[1]).acquire(); "
+    code = ("import os, sys, time; from cem.reporting.outdir import FolderLock; FolderLock(sys.argv[1]).acquire(); "
             "print('held', flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"

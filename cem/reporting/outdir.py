@@ -17,7 +17,6 @@ before they move a finished run into place, so a worker that outlives its batch 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import CemError
+from ..errors import CemError
+from ..metrics import NAME_MAX_BYTES, _cut_bytes, _digest, safe_name
 
 __all__ = [
     "FOLDER_MARKER",
@@ -55,39 +55,6 @@ LOCK_FILE = ".cem-report.lock"
 STAGING_MARKER = ".cem-staging"
 #: What cem's index.html says of itself (``<meta name="generator" ...>``).
 INDEX_GENERATOR = "cem report"
-#: Longest run name in bytes: with the staging prefix and ``.failed`` suffix it stays well inside
-#: the 255-byte file-name limit of common file systems, whatever the script of the name.
-NAME_MAX_BYTES = 100
-
-
-def _digest(text, n=8):
-    return hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:n]
-
-
-def _cut_bytes(text, limit):
-    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
-    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-
-
-def safe_name(text, max_bytes=NAME_MAX_BYTES):
-    """A file-system-safe name: letters, digits, ``-``, ``_``, ``.``; at most ``max_bytes`` bytes.
-
-    A name longer than that is cut and given a stable hash of the whole text, so two long names
-    that share a beginning stay apart and a rerun finds the same name.
-
-    Examples
-    --------
-    >>> safe_name("../../etc/passwd")
-    'etc_passwd'
-    >>> safe_name("Région Sud / B2B")
-    'Région_Sud_B2B'
-    >>> len(safe_name("語" * 80).encode()) <= 100  # 240 bytes of CJK, cut by bytes
-    True
-    """
-    name = re.sub(r"[^\w.-]+", "_", str(text), flags=re.UNICODE).strip("._-") or "run"
-    if len(name.encode("utf-8")) > max_bytes:
-        name = _cut_bytes(name, max_bytes - 9).rstrip("._-") + "-" + _digest(text)
-    return name
 
 
 def run_name(study, value=None):

@@ -15,7 +15,7 @@ Three layers keep it so:
    head) forbids the browser any load at all but inline styles and ``data:`` images and fonts,
    and runs no script: whatever the first two layers missed still fetches nothing.
 
-The report index (:func:`cem.report.write_index`) carries the same policy (:func:`csp_meta`).
+The report index (:func:`cem.reporting.write_index`) carries the same policy (:func:`csp_meta`).
 """
 from __future__ import annotations
 

@@ -1,0 +1,320 @@
+"""Runs: which runs a batch makes, and one run of the suite on a study.
+
+For every study a *run*: each notebook of the suite is executed by papermill with the study's
+path and the run's folder as parameters, then turned into HTML without code cells
+(:func:`cem.reporting.pages.notebook_to_html`), next to the executed notebook, the
+``metrics.json`` the notebooks wrote and their figures, ``run.json`` (status, timings, errors)
+and ``log.txt``.
+
+A run is built in a staging folder and moved into place only when complete
+(:mod:`cem.reporting.outdir`). A failed run never replaces the last good report of the same
+run: it is kept beside it as ``<run>.failed/``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import CemError, InputError
+from ..study import check_study
+from ..metrics import json_default
+from . import outdir
+from .failures import _cell_failure, _pseudonymise_failure
+from .kernels import KERNEL_NAME
+from .outdir import safe_name
+from .pages import notebook_to_html
+from .suite import SUITE, default_notebooks_dir
+
+__all__ = ["Run", "RunResult", "plan_runs", "run_study"]
+
+
+@dataclass
+class RunResult:
+    """What happened to one run."""
+
+    run: str
+    study: str
+    title: str = ""
+    status: str = "ok"  # ok | failed
+    notebooks: list = field(default_factory=list)  # [{"notebook", "html", "status", "seconds"}]
+    errors: list = field(default_factory=list)  # one line each
+    metrics: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    folder: str = ""
+    segment: list | None = None  # [column, value] of a segment run
+    cell_seconds: float = 0.0  # of ``seconds``, the time spent inside the notebooks' cells
+    identity: str = ""  # hash of the study and segment: which run this is
+    inputs: str = ""  # hash of the identity, the study's files and the settings: what it was made from
+    finished: str = ""  # when the run ended, ISO 8601
+
+
+@dataclass
+class Run:
+    """One run of the suite: a study, for all its customers or for one segment.
+
+    ``identity`` says which run it is (the study's path and the segment), ``inputs`` what it is
+    made from (also the study's files, their sizes and times, and the settings): ``--resume``
+    keeps a finished run only when both match, never by its folder's name.
+    """
+
+    name: str
+    study: str
+    segment: tuple | None = None
+    identity: str = ""
+    inputs: str = ""
+
+
+def _hash(*parts):
+    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                          ).hexdigest()[:16]
+
+
+def _study_identity(study, segment):
+    return _hash(str(Path(study).resolve()), list(segment) if segment else None)
+
+
+def _fingerprint(folder):
+    """Paths, sizes and modification times of the files under a folder (hidden ones left out)."""
+    folder = Path(folder)
+    folder = folder if folder.is_dir() else folder.parent
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            try:
+                st = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            out.append((os.path.relpath(os.path.join(root, name), folder), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def plan_runs(studies, by=None, out=None, settings=None):
+    """The runs of a batch: one per study, or one per study and value of the column ``by``.
+
+    Parameters
+    ----------
+    studies : list of str or Path
+    by : str, optional
+    out : str or Path, optional
+        The report folder: a run takes the folder of an earlier run of the same study and
+        segment, and never one that holds another run (two studies of one name, two segment
+        values that make the same safe name).
+    settings : dict, optional
+        What else the reports depend on (``pdf``, the notebooks): part of each run's ``inputs``.
+
+    Returns
+    -------
+    runs : list of Run
+        Named after the study (and the segment value), as safe file names, unique.
+    failed : list of RunResult
+        Studies whose segments could not be listed (no such column, unreadable data): each is
+        a failed run of its own, so the batch goes on without it.
+    order : list of str
+        The names of both, in the order of ``studies``.
+    """
+    from ..study import load_study
+    from ..study import segment_values
+
+    runs, failed, order, used = [], [], [], set()
+    existing = outdir.read_runs(out) if out is not None else {}
+    owner = {}  # folder name -> identity of the run in it
+    for name, record in sorted(existing.items(), key=lambda kv: kv[0].endswith(".failed")):
+        ident = record.get("identity") or (_study_identity(record.get("study", ""), record.get("segment"))
+                                           if record.get("study") else "")
+        owner.setdefault(name[:-len(".failed")] if name.endswith(".failed") else name, ident)  # the good run's
+    taken = set(owner)
+    if out is not None and Path(out).is_dir():  # folders cem did not write are someone else's
+        taken |= {p.name for p in Path(out).iterdir() if not p.name.startswith(".")}
+
+    def place(base, identity):
+        name, k = base, 2
+        while name in used or (name in taken and owner.get(name) != identity):
+            name, k = f"{base}-{k}", k + 1
+        used.add(name)
+        return name
+
+    def make(study, segment):
+        identity = _study_identity(study, segment)
+        base = Path(study).resolve().name
+        name = outdir.run_name(base, None if segment is None else segment[1])
+        inputs = _hash(identity, _fingerprint(study), settings or {})
+        return Run(place(name, identity), str(study), segment, identity, inputs)
+
+    for study in studies:
+        if not by:
+            runs.append(make(study, None))
+            order.append(runs[-1].name)
+            continue
+        try:
+            values = segment_values(load_study(study), by)
+        except InputError as exc:
+            identity = _study_identity(study, None)
+            failed.append(RunResult(run=place(outdir.run_name(Path(study).resolve().name), identity),
+                                    study=str(study), status="failed", errors=[str(p) for p in exc.problems],
+                                    identity=identity))
+            order.append(failed[-1].run)
+            continue
+        for value in values:
+            runs.append(make(study, (by, value)))
+            order.append(runs[-1].name)
+    return runs, failed, order
+
+
+def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, run_name=None,
+              segment=None, pool=None, pdf=False, token=None, identity="", inputs=""):
+    """Execute the suite on one study (or one segment of it); move the finished run into ``out/<run>``.
+
+    Parameters
+    ----------
+    study_path : str or Path
+    out : str or Path
+        The report folder.
+    segment : tuple of (str, str), optional
+        ``(column, value)``: the run covers that segment's customers only.
+    pool : cem.reporting.kernels.KernelPool, optional
+        Where the notebooks' kernels come from (started ahead); a kernel per notebook otherwise.
+    pdf : bool
+        Also print each HTML report to PDF with Chromium.
+    token : str, optional
+        The token of the batch's lock on ``out`` (:class:`cem.reporting.outdir.FolderLock`): the run is
+        moved into place only while that batch still holds the folder, so a worker that outlives
+        its batch writes nothing.
+    identity, inputs : str
+        Recorded in ``run.json`` (see :class:`Run`).
+
+    Returns
+    -------
+    RunResult
+    """
+    import papermill as pm
+
+    t0 = time.time()
+    study_path = Path(study_path)
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    run = safe_name(run_name or study_path.resolve().name)
+    result = RunResult(run=run, study=str(study_path), segment=list(segment) if segment else None,
+                       identity=identity or _study_identity(study_path, segment), inputs=inputs)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = outdir.new_staging(out, run, token or "")
+    log_lines = [f"run {run}: study {study_path}" + (f", segment {segment[0]} = {segment[1]}" if segment else "")]
+    try:
+        try:
+            study, _ = check_study(study_path, segment)
+            result.title = study.title
+        except InputError as exc:
+            result.status = "failed"
+            result.errors = [str(p) for p in exc.problems]
+            log_lines += result.errors
+            study = None
+        if study is not None:
+            for nb_name, alternatives in SUITE.items():
+                if not any(all(k in study.files for k in alt) for alt in alternatives):
+                    wanted = " or ".join(", ".join(alt) for alt in alternatives)
+                    log_lines.append(f"{nb_name}: skipped, the study has no {wanted} data")
+                    continue
+                result.notebooks.append(_run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment,
+                                                      kernel_name, timeout, pool, pdf, result, log_lines))
+            if any(e["status"] != "ok" for e in result.notebooks):
+                result.status = "failed"
+        metrics_path = staging / "metrics.json"
+        if metrics_path.exists():
+            result.metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    except Exception as exc:  # keep the batch going; record what broke
+        result.status = "failed"
+        result.errors.append(f"{type(exc).__name__}: {exc}")
+        log_lines.append(traceback.format_exc())
+    result.seconds = round(time.time() - t0, 2)
+    result.cell_seconds = round(sum(nb.get("cell_seconds", 0) for nb in result.notebooks), 2)
+    result.finished = time.strftime("%Y-%m-%dT%H:%M:%S")
+    log_lines.append(f"{result.status} in {result.seconds} s, {result.cell_seconds} s of it inside cells")
+    if result.status != "ok":  # a failure's message may quote a customer's id: only pseudonyms leave
+        _pseudonymise_failure(result, log_lines, study_path)
+    final = out / run
+    if result.status != "ok" and (final / "run.json").exists() and \
+            (outdir.read_runs(out).get(run) or {}).get("status") == "ok":
+        final = out / f"{run}.failed"  # never destroy the last good report
+    result.folder = final.name
+    try:
+        (staging / "log.txt").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+        (staging / "run.json").write_text(json.dumps(asdict(result), indent=2, default=json_default) + "\n",
+                                          encoding="utf-8")
+        if token and not outdir.holds_lock(out, token):
+            # The batch that asked for this run has ended (or another holds the folder): write nothing.
+            outdir.remove_staging(staging)
+            result.status, result.folder = "abandoned", ""
+            result.errors.append("the batch ended before this run finished; nothing was written")
+            return result
+        outdir.move_into_place(staging, final)
+    except (OSError, CemError) as exc:
+        outdir.remove_staging(staging)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result.status, result.folder = "failed", ""
+        result.errors.append(f"the run could not be written into {out}: {reason}")
+        return result
+    if result.status == "ok":  # an earlier failed attempt beside it is history now
+        stale = out / f"{run}.failed"
+        if outdir.is_run_folder(stale):
+            outdir.remove_run(stale)
+    return result
+
+
+def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kernel_name, timeout, pool, pdf,
+                  result, log_lines):
+    """Execute one notebook of a run into ``staging`` and convert it; the entry for run.json."""
+    dst = staging / nb_name
+    entry = {"notebook": nb_name, "html": nb_name.replace(".ipynb", ".html"), "status": "ok"}
+    parameters = {"study_path": str(study_path.resolve()), "output_dir": str(staging.resolve())}
+    if segment:
+        parameters["segment"] = list(segment)
+    s0 = time.time()
+    km = None
+    try:
+        km = pool.take() if pool is not None else None
+        pm.execute_notebook(str(notebooks_dir / nb_name), str(dst), parameters=parameters,
+                            kernel_name=kernel_name, cwd=str(notebooks_dir), progress_bar=False,
+                            execution_timeout=timeout, report_mode=False, **({"km": km} if km else {}))
+    except Exception as exc:  # any failure of one notebook fails the run, not the batch
+        entry["status"] = "failed"
+        summary, details = _cell_failure(dst, exc)
+        result.errors.append(f"{nb_name}: {summary}")
+        log_lines.append(f"{nb_name}: failed at {details}")
+    finally:
+        if km is not None:
+            pool.release(km)
+    entry["seconds"] = round(time.time() - s0, 2)
+    entry["cell_seconds"] = round(_cell_seconds(dst), 2)
+    if dst.exists():
+        notebook_to_html(dst, staging / entry["html"])
+        if pdf:
+            from .browser import print_pdf
+
+            try:
+                entry["pdf"] = print_pdf(staging / entry["html"], dst.with_suffix(".pdf")).name
+            except (CemError, OSError, subprocess.SubprocessError) as exc:
+                entry["status"] = "failed"
+                result.errors.append(f"{nb_name}: no PDF: {exc}")
+    else:
+        entry["html"] = None
+    log_lines.append(f"{nb_name}: {entry['status']} in {entry['seconds']} s ({entry['cell_seconds']} s in cells)")
+    return entry
+
+
+def _cell_seconds(nb_path):
+    """Seconds spent inside the cells of an executed notebook (papermill's per-cell timings)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except Exception:
+        return 0.0
+    return float(sum((c.metadata.get("papermill") or {}).get("duration") or 0 for c in nb.cells))
