@@ -487,9 +487,11 @@ def survey_overview(survey, respondent="respondent_id", need="need_id"):
     -------
     dict
     """
-    missing = survey.attrs.get("missing", {})
+    from .readers.survey import MEASURES
+
+    blanks = {m: int(survey[m].isna().sum()) for m in MEASURES if m in survey.columns}
     return {"respondents": int(survey[respondent].nunique()), "needs": int(survey[need].nunique()),
-            "rows": int(len(survey)), "blank_answers": {k: int(v) for k, v in missing.items()}}
+            "rows": int(len(survey)), "blank_answers": blanks}
 
 
 def explain_opportunities(opp, top=5):

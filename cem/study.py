@@ -363,7 +363,6 @@ def select_segment(table, study, id_column="customer_id"):
     if getattr(study, "segment", None) is None:
         return table.copy(deep=False)  # copy-on-write: cheap, and the study keeps its own
     column, value = study.segment
-    attrs = dict(table.attrs)
     if column in table.columns:
         keep = table[column].astype(str).str.strip() == value
     else:
@@ -376,9 +375,7 @@ def select_segment(table, study, id_column="customer_id"):
         ids = customers.loc[customers[column].astype(str).str.strip() == value, "customer_id"]
         keep = table[id_column].astype(str).isin(set(ids)) if id_column in table.columns \
             else pd.Series(table.index.astype(str).isin(set(ids)), index=table.index)
-    picked = table[keep.to_numpy()]
-    picked.attrs = attrs
-    return picked
+    return table[keep.to_numpy()]
 
 
 def join_customers(table, customers, respondent="respondent_id", customer="customer_id"):
@@ -398,5 +395,4 @@ def join_customers(table, customers, respondent="respondent_id", customer="custo
     joined = table.merge(customers[[customer, *extra]], how="left", left_on=respondent, right_on=customer)
     if customer != respondent and customer not in table.columns:
         joined = joined.drop(columns=customer)
-    joined.attrs = dict(table.attrs)
     return joined

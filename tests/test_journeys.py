@@ -23,7 +23,7 @@ def test_steps_touchpoints_and_activities(tmp_path, G):
                         "c2,2024-01-04,,,Unknown thing,\n")
     ev, warnings = read_events(p, G, {"activities": {"Fixed it": "S2"}})
     assert ev["step"].tolist()[:3] == ["S1", "S1", "S2"] and ev["step"].isna().sum() == 1
-    assert ev.attrs["unmapped"] == {"Unknown thing": 1}
+    assert unplaced(ev).to_dict() == {"Unknown thing": 1}
     assert any("map to no step of the model: 'Unknown thing' (1)" in str(w) for w in warnings)
     assert str(ev["timestamp"].dt.tz) == "UTC"
 
@@ -38,7 +38,7 @@ def test_xes_column_names_out_of_the_box(tmp_path, G):
 def test_bad_rows_counted_and_excluded(tmp_path, G):
     p = write(tmp_path, "customer_id,timestamp,step\nc1,2024-01-01,S1\nc2,not a date,S1\n,2024-01-02,S2\n")
     ev, warnings = read_events(p, G)
-    assert len(ev) == 1 and ev.attrs["excluded"] == {"unreadable timestamp": 1, "blank customer_id": 1}
+    assert len(ev) == 1 and ev.attrs == {}  # what was left out is said in the warnings, not hidden in the table
     text = [str(w) for w in warnings]
     assert any(":3: warning: 1 event(s) with a timestamp that cannot be read ('not a date')" in t for t in text)
     assert any(":4: warning: 1 event(s) without a customer_id are left out" in t for t in text)
@@ -69,6 +69,7 @@ import pandas as pd
 from cem import load_study
 from cem.journeys import case_durations, conformance, dfg, funnel, rework, variants
 from cem.readers import read_xes
+from cem.readers.events import unplaced
 from conftest import ROOT
 
 HELPDESK = ROOT / "data" / "external" / "helpdesk"
@@ -129,7 +130,7 @@ def test_real_help_desk_log_as_pm4py_counts_it():
     v = variants(events, activity="activity")
     assert len(v) == 226 and v["cases"].sum() == 4580
     assert v.iloc[0]["variant"] == "Assign seriousness > Take in charge ticket > Resolve ticket > Closed"
-    assert events.attrs["unmapped"] == {}  # study.yaml maps all 14 activities
+    assert unplaced(events).empty  # study.yaml maps all 14 activities
 
 
 def test_real_receipt_log_reads_with_xes_names():
@@ -244,10 +245,10 @@ def test_xes_keeps_the_attributes_cem_reads_and_caps_the_others(tmp_path):
     events = "".join(xes_event(f'<string key="k{i}" value="v"/><int key="rating" value="4"/>') for i in range(400))
     p = tmp_path / "log.xes"
     p.write_text(f'<log><trace><string key="concept:name" value="c1"/>{events}</trace></log>')
-    table = read_xes(p, keep=["k399"])
+    table, warnings = read_xes(p, keep=["k399"])
     assert {"case:concept:name", "concept:name", "time:timestamp", "rating", "k0", "k399"} <= set(table.columns)
     assert len(table.columns) == 4 + MAX_EXTRA_KEYS + 1
-    (warning,) = table.attrs["warnings"]
+    (warning,) = warnings
     assert f"{400 - MAX_EXTRA_KEYS - 1} more" in warning.message
 
 
@@ -256,8 +257,8 @@ def test_xes_values_over_the_cap(tmp_path):
     p = tmp_path / "log.xes"
     note = xes_event(f'<string key="note" value="{big}"/>')
     p.write_text(f'<log><trace><string key="concept:name" value="c1"/>{note}</trace></log>')
-    table = read_xes(p)
-    assert "note" not in table.columns and "longer than 10,000" in table.attrs["warnings"][0].message
+    table, warnings = read_xes(p)
+    assert "note" not in table.columns and "longer than 10,000" in warnings[0].message
     p.write_text(f'<log><trace><string key="concept:name" value="{big}"/>{xes_event()}</trace></log>')
     with pytest.raises(InputError, match="'case:concept:name' holds 20,000 characters"):
         read_xes(p)

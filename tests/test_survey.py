@@ -6,6 +6,7 @@ import pytest
 
 from cem import InputError, load_model
 from cem.study import join_customers
+from cem.needs import survey_overview
 from cem.readers import read_customers, read_survey
 from conftest import EXAMPLES, MINI
 
@@ -32,7 +33,7 @@ def test_long_form(tmp_path, G):
     path = write(tmp_path, "respondent_id,need_id,importance,satisfaction,region\nr1,N1,5,2,north\nr1,N2,3,\nr2,N1,4,4,south\n")
     survey, warnings = read_survey(path, G)
     assert survey.shape == (3, 5) and survey["importance"].tolist() == [5.0, 3.0, 4.0]
-    assert survey.attrs["missing"] == {"importance": 0, "satisfaction": 1}
+    assert survey_overview(survey)["blank_answers"] == {"importance": 0, "satisfaction": 1}
     assert "1 answer is blank (satisfaction: 1)" in str(warnings[0])
 
 

@@ -32,7 +32,7 @@ from .csv import read_csv
 from .mapping import apply_renames
 from .xes import read_xes
 
-__all__ = ["read_events", "XES_COLUMNS", "MEASURES", "MIN_DATE"]
+__all__ = ["read_events", "unplaced", "XES_COLUMNS", "MEASURES", "MIN_DATE"]
 
 
 #: XES attribute names and the column each stands for.
@@ -60,8 +60,7 @@ def _read_table(path, keep=()):
     """
     name = str(path).lower()
     if name.endswith((".xes", ".xes.gz")):
-        table = read_xes(path, keep=keep)
-        return table, list(table.attrs.pop("warnings", []))
+        return read_xes(path, keep=keep)
     if name.endswith(".parquet"):
         import pyarrow
 
@@ -104,8 +103,7 @@ def read_events(path, G=None, mapping=None):
     events : pandas.DataFrame
         ``customer_id`` (text), ``timestamp`` (UTC), ``step`` (model step id or NaN when
         unmapped), the source columns (``touchpoint``, ``activity``) and measures as numbers,
-        sorted by customer and time. ``attrs["excluded"]`` counts rows left out by reason,
-        ``attrs["unmapped"]`` the activities that map to no step.
+        sorted by customer and time (:func:`unplaced` counts the events placed on no step).
     warnings : list of Problem
 
     Raises
@@ -151,20 +149,17 @@ def read_events(path, G=None, mapping=None):
 
     table["customer_id"] = nfc(table["customer_id"].astype(str).str.strip())
     ts = pd.to_datetime(table["timestamp"].astype(str).str.strip(), errors="coerce", utc=True, format="mixed")
-    excluded = {}
     bad_time = ts.isna()
     if bad_time.all():  # not a few bad rows: the column is not timestamps at all
         sample = ", ".join(repr(v) for v in table["timestamp"].unique()[:3])
         raise InputError([Problem(file, _lines(table.index[:5]), f"no timestamp can be read ({sample}); write "
                                   "them as ISO 8601, e.g. 2024-03-01T14:05:00+01:00")], warnings)
     if bad_time.any():
-        excluded["unreadable timestamp"] = int(bad_time.sum())
         sample = ", ".join(repr(v) for v in table.loc[bad_time, "timestamp"].unique()[:3])
         warnings.append(Problem(file, _lines(table.index[bad_time]), f"{int(bad_time.sum())} event(s) with a "
                                 f"timestamp that cannot be read ({sample}) are left out", "warning"))
     blank_id = table["customer_id"] == ""
     if blank_id.any():
-        excluded["blank customer_id"] = int(blank_id.sum())
         warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
                                 "customer_id are left out", "warning"))
     early = ts < pd.Timestamp(MIN_DATE, tz="UTC")
@@ -221,17 +216,29 @@ def read_events(path, G=None, mapping=None):
     table["step"] = step
     keep = ~bad_time & ~blank_id
     events = table[keep].sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
-    # Name each unplaced event by what it says: its activity, else its touchpoint, else its step.
-    label = pd.Series("", index=events.index)
-    for col in ("step", "touchpoint", "activity"):
-        if col in events.columns:
-            text = events[col].astype(str).str.strip().replace("nan", "")
-            label = label.where(text == "", text)
-    unmapped = label[events["step"].isna()].value_counts() if G is not None else pd.Series(dtype=int)
+    unmapped = unplaced(events) if G is not None else pd.Series(dtype=int)
     if G is not None and len(unmapped):
         listing = ", ".join(f"'{k}' ({v})" for k, v in unmapped.head(8).items())
         warnings.append(Problem(file, "", f"{int(unmapped.sum())} event(s) of {len(unmapped)} kind(s) map to "
                                 f"no step of the model: {listing}" + (" ..." if len(unmapped) > 8 else ""), "warning"))
-    events.attrs.update({"excluded": excluded, "unmapped": {str(k): int(v) for k, v in unmapped.items()},
-                         "source": file})
     return events, warnings
+
+
+def unplaced(events):
+    """Events placed on no step of the model, counted by what they say: their activity, else
+    their touchpoint, else the step id they name; most frequent first.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"step": ["S1", None, None], "activity": ["a", "Call", "Call"]})
+    >>> unplaced(e).to_dict()
+    {'Call': 2}
+    """
+    label = pd.Series("", index=events.index)
+    for col in ("step", "touchpoint", "activity"):
+        if col in events.columns:
+            text = events[col].astype(str).str.strip().replace({"nan": "", "None": ""})
+            label = label.where(text == "", text)
+    counts = label[events["step"].isna()].value_counts()
+    counts.index.name = None
+    return counts.rename(None)

@@ -117,7 +117,7 @@ def read_survey(path, G=None, mapping=None):
     survey : pandas.DataFrame
         ``respondent_id``, ``need_id`` (text), ``importance``, ``satisfaction`` (floats 1-5,
         NaN where blank), ``functional``, ``dysfunctional`` (Kano codes 1-5) when present, any
-        other column kept as text. ``survey.attrs["missing"]`` counts blank answers per measure.
+        other column kept as text. A blank answer is NaN (:func:`cem.needs.survey_overview` counts them).
     warnings : list of Problem
 
     Raises
@@ -228,9 +228,6 @@ def read_survey(path, G=None, mapping=None):
         detail = ", ".join(f"{m}: {k}" for m, k in missing.items() if k)
         warnings.append(Problem(file, "", f"{total_blank} answer{'s are' if total_blank != 1 else ' is'} blank "
                                 f"({detail}); blank answers are left out of every share", "warning"))
-    table = table.drop(columns="_line").reset_index(drop=True)
-    table.attrs["missing"] = missing
-    table.attrs["source"] = file
-    return table, warnings
+    return table.drop(columns="_line").reset_index(drop=True), warnings
 
 

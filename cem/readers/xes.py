@@ -94,7 +94,7 @@ def read_xes(path, max_events=50_000_000, keep=()):
     >>> _ = f.write_text('<log><trace><string key="concept:name" value="c1"/><event>'
     ...                  '<string key="concept:name" value="Open"/><date key="time:timestamp" '
     ...                  'value="2024-01-01T10:00:00"/></event></trace></log>')
-    >>> read_xes(f).to_dict("records")
+    >>> read_xes(f)[0].to_dict("records")
     [{'case:concept:name': 'c1', 'concept:name': 'Open', 'time:timestamp': '2024-01-01T10:00:00'}]
     """
     p = Path(path)
@@ -238,5 +238,4 @@ def read_xes(path, max_events=50_000_000, keep=()):
         warnings.append(Problem(file, "", f"{count:,} attribute value(s) longer than {MAX_VALUE_CHARS:,} characters "
                                 f"(e.g. of {sorted(long_values)[0]!r}) are left out; cem does not read them",
                                 "warning"))
-    table.attrs["warnings"] = warnings
-    return table
+    return table, warnings
