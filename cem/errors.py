@@ -103,6 +103,9 @@ class Problem:
         What is wrong and, where possible, what would be right.
     severity : {"error", "warning"}
         Warnings are reported but do not stop a run.
+    rows : int
+        Rows of the file a warning leaves out of every analysis (an unreadable date, a blank
+        id): counted here so a report can say how much was left out.
 
     Examples
     --------
@@ -114,6 +117,7 @@ class Problem:
     location: str
     message: str
     severity: str = "error"
+    rows: int = 0
 
     def __post_init__(self):
         # Every echoed value is capped here, once, whichever reader built the problem.

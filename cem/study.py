@@ -134,6 +134,10 @@ class Study:
             warnings += [str(w) for w in self.read("customers")[1]]
         return warnings
 
+    def rows_left_out(self, key):
+        """Rows of one data file that its reader left out of every analysis (see its warnings)."""
+        return sum(w.rows for w in self.read(key)[1])
+
     def customers(self):
         """``customers.csv`` by ``customer_id`` (the segment's rows), ``churned`` as 0/1 when present."""
         customers = select_segment(self.read("customers")[0], self).set_index("customer_id")

@@ -39,6 +39,7 @@ def test_bad_rows_counted_and_excluded(tmp_path, G):
     p = write(tmp_path, "customer_id,timestamp,step\nc1,2024-01-01,S1\nc2,not a date,S1\n,2024-01-02,S2\n")
     ev, warnings = read_events(p, G)
     assert len(ev) == 1 and ev.attrs == {}  # what was left out is said in the warnings, not hidden in the table
+    assert sum(w.rows for w in warnings) == 2
     text = [str(w) for w in warnings]
     assert any(":3: warning: 1 event(s) with a timestamp that cannot be read ('not a date')" in t for t in text)
     assert any(":4: warning: 1 event(s) without a customer_id are left out" in t for t in text)

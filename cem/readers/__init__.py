@@ -6,7 +6,7 @@ doubt. Readers know files, never a study: :mod:`cem.study` decides which files t
 """
 from .csv import read_csv
 from .customers import read_customers
-from .events import read_events
+from .events import read_events, unplaced
 from .mapping import apply_renames
 from .model import MODEL_FILES, check_structure, check_tables, find_model_file, read_model_tables
 from .study_config import read_study_config
@@ -17,5 +17,5 @@ from .xes import read_xes
 from .yaml import read_yaml
 
 __all__ = ["read_csv", "read_yaml", "read_xes", "read_survey", "read_customers", "read_events", "read_transactions",
-           "read_cdnow", "read_workbook", "apply_renames", "read_model_tables", "find_model_file", "check_tables",
+           "read_cdnow", "read_workbook", "apply_renames", "unplaced", "read_model_tables", "find_model_file", "check_tables",
            "check_structure", "read_study_config", "MODEL_FILES"]

@@ -157,11 +157,11 @@ def read_events(path, G=None, mapping=None):
     if bad_time.any():
         sample = ", ".join(repr(v) for v in table.loc[bad_time, "timestamp"].unique()[:3])
         warnings.append(Problem(file, _lines(table.index[bad_time]), f"{int(bad_time.sum())} event(s) with a "
-                                f"timestamp that cannot be read ({sample}) are left out", "warning"))
+                                f"timestamp that cannot be read ({sample}) are left out", "warning", rows=int(bad_time.sum())))
     blank_id = table["customer_id"] == ""
     if blank_id.any():
         warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
-                                "customer_id are left out", "warning"))
+                                "customer_id are left out", "warning", rows=int(blank_id.sum())))
     early = ts < pd.Timestamp(MIN_DATE, tz="UTC")
     if early.any():
         sample = ", ".join(repr(v) for v in table.loc[early, "timestamp"].unique()[:3])
