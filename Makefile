@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cem-installed
 KERNEL := cem
-EXAMPLES := $(sort $(dir $(wildcard data/examples/*/model.yaml data/external/*/model.yaml)))
+EXAMPLES := $(sort $(dir $(wildcard cem/examples/*/model.yaml data/external/*/model.yaml)))
 
 .PHONY: venv report test bench clean help
 

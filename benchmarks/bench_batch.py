@@ -33,7 +33,7 @@ def make_studies(folder):
         dst = folder / name
         if dst.exists():
             shutil.rmtree(dst)
-        shutil.copytree(ROOT / "data" / "examples" / name, dst)
+        shutil.copytree(ROOT / "cem" / "examples" / name, dst)
         customers = pd.read_csv(dst / "customers.csv", dtype=str, keep_default_na=False)
         customers["branch"] = [f"b{i % SEGMENTS + 1:02d}" for i in range(len(customers))]
         customers.to_csv(dst / "customers.csv", index=False)

@@ -61,7 +61,7 @@ for name, path in logs.items():
         entry["dfg_s"], d = timed(lambda: journeys.dfg(events, activity=activity))
         entry["variants_s"], v = timed(lambda: journeys.variants(events, activity=activity))
         if path.endswith(".parquet"):
-            G = cem.load_model(Path(__file__).resolve().parent.parent / "data" / "examples" / "solar")
+            G = cem.load_model(Path(__file__).resolve().parent.parent / "cem" / "examples" / "solar")
             entry["funnel_s"], _ = timed(lambda: journeys.funnel(events, G))
             entry["conformance_s"], _ = timed(lambda: journeys.conformance(events, G))
         dfg_counts = {f"{a} -> {b}": int(c) for a, b, c in zip(d["source"], d["target"], d["count"])}

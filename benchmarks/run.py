@@ -40,7 +40,7 @@ def generated_logs():
     import cem
     from cem.synth import event_log
 
-    G = cem.load_model(ROOT / "data" / "examples" / "solar")
+    G = cem.load_model(ROOT / "cem" / "examples" / "solar")
     paths = {}
     for name, n in (("generated_1m", 1_000_000), ("generated_10m", 10_000_000)):
         path = OUT / f"events_{name}.parquet"

@@ -62,7 +62,7 @@ def load_model(path):
     Examples
     --------
     >>> import cem
-    >>> G = cem.load_model("data/examples/solar")  # doctest: +SKIP
+    >>> G = cem.load_model("cem/examples/solar")  # doctest: +SKIP
     >>> G.nodes["S_quote"]["stage"]  # doctest: +SKIP
     'evaluate'
     """

@@ -109,7 +109,7 @@ def new_study(folder, example=None):
     if example:
         source = Path(example)
         if not source.exists():
-            source = Path(__file__).resolve().parent.parent / "data" / "examples" / example
+            source = Path(__file__).resolve().parent / "examples" / example
         if not source.exists():
             raise InputError.single(example, "is neither an example (solar, payroll) nor a study folder")
         tables = graph_to_tables(load_model(source))

@@ -99,7 +99,7 @@ def survey(G, n=400, seed=0, underserved=None, segment_needs=None, segment_share
     Examples
     --------
     >>> import cem
-    >>> G = cem.load_model("data/examples/solar")  # doctest: +SKIP
+    >>> G = cem.load_model("cem/examples/solar")  # doctest: +SKIP
     >>> answers, customers, truth = survey(G, n=300, seed=1)  # doctest: +SKIP
     """
     rng = np.random.default_rng(seed)

@@ -8,7 +8,7 @@ import pytest
 matplotlib.use("Agg")  # tests draw without a screen
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "data" / "examples"
+EXAMPLES = ROOT / "cem" / "examples"
 
 #: A small valid model: two customer steps, one company step, every kind present.
 MINI = """\

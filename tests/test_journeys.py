@@ -186,7 +186,7 @@ def test_dfg_small_and_large_paths_agree(monkeypatch):
     import cem.journeys as journeys
     from cem.synth import event_log
 
-    G = load_model(ROOT / "data" / "examples" / "solar")
+    G = load_model(ROOT / "cem" / "examples" / "solar")
     events = event_log(G, 30_000, seed=5)
     small = journeys.dfg(events)
     monkeypatch.setattr(journeys, "_SMALL_LOG", 0)

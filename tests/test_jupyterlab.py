@@ -28,7 +28,7 @@ def lab(tmp_path):
     """A JupyterLab server on a free local port, serving a folder with a new study and a workshop notebook."""
     subprocess.run([sys.executable, "-m", "cem.cli", "new", str(tmp_path / "study")], check=True, capture_output=True)
     source = (ROOT / "cem" / "notebooks" / "workshop" / "2_actors_and_touchpoints.ipynb").read_text()
-    (tmp_path / "workshop.ipynb").write_text(source.replace("../../../data/examples/payroll", "study")
+    (tmp_path / "workshop.ipynb").write_text(source.replace("../../examples/payroll", "study")
                                              .replace("../../../reports/workshop", "out"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

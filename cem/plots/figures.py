@@ -55,7 +55,7 @@ def poster(G, gaps=None, steps_per_row=12, title=None, size=A3_LANDSCAPE):
     Examples
     --------
     >>> import cem
-    >>> fig = cem.plots.poster(cem.load_model("data/examples/solar"))  # doctest: +SKIP
+    >>> fig = cem.plots.poster(cem.load_model("cem/examples/solar"))  # doctest: +SKIP
     >>> cem.plots.save_figure(fig, "out", "poster", formats=("pdf",))  # doctest: +SKIP
     """
     plt = _plt()

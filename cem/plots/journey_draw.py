@@ -49,7 +49,7 @@ def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, fo
     Examples
     --------
     >>> import cem
-    >>> G = cem.load_model("data/examples/solar")  # doctest: +SKIP
+    >>> G = cem.load_model("cem/examples/solar")  # doctest: +SKIP
     >>> ax = cem.plots.journey_map(G)  # doctest: +SKIP
     >>> ax.figure.savefig("journey.png")  # doctest: +SKIP
     """

@@ -136,7 +136,7 @@ def read_workbook(path):
     --------
     >>> import tempfile, pathlib
     >>> from cem.convert import load_model
-    >>> G = load_model("data/examples/solar")  # doctest: +SKIP
+    >>> G = load_model("cem/examples/solar")  # doctest: +SKIP
     >>> f = write_workbook(G, pathlib.Path(tempfile.mkdtemp()) / "model.xlsx")  # doctest: +SKIP
     >>> data, locate = read_workbook(f)  # doctest: +SKIP
     >>> locate(("steps", 0, "stage"), "stage")  # doctest: +SKIP
