@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .schema import UNDERSERVED
+
 __all__ = ["dfg", "variants", "funnel", "case_durations", "rework", "conformance",
            "dropoff_and_opportunity"]
 
@@ -309,5 +311,5 @@ def dropoff_and_opportunity(funnel_table, unmet):
     joined = funnel_table[["step", "name", "drop_off"]].merge(unmet[["step", "max_opportunity", "unmet"]],
                                                               on="step", how="left")
     median = joined["drop_off"].median()
-    joined["both_high"] = (joined["drop_off"] > median) & (joined["max_opportunity"] > 10)
+    joined["both_high"] = (joined["drop_off"] > median) & (joined["max_opportunity"] > UNDERSERVED)
     return joined.sort_values(["both_high", "drop_off"], ascending=[False, False]).reset_index(drop=True)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .graph import journey_steps, nodes_of, related
+from .schema import EXTREME_OPPORTUNITY, HIGH_OPPORTUNITY, UNDERSERVED
 
 __all__ = [
     "opportunity",
@@ -53,6 +54,7 @@ __all__ = [
 TOP_BOX = (4, 5)
 
 
+
 def served_class(importance, satisfaction):
     """'underserved' (Opp > 10), 'overserved' (S > I) or 'appropriately served'.
 
@@ -62,7 +64,7 @@ def served_class(importance, satisfaction):
     ('underserved', 'overserved', 'appropriately served')
     """
     opp = importance + max(importance - satisfaction, 0)
-    if opp > 10:
+    if opp > UNDERSERVED:
         return "underserved"
     if satisfaction > importance:
         return "overserved"
@@ -71,7 +73,7 @@ def served_class(importance, satisfaction):
 
 def priority_class(opp):
     """'extreme' (> 15), 'high' (> 12), 'moderate' (> 10) or '' for an opportunity score."""
-    return "extreme" if opp > 15 else "high" if opp > 12 else "moderate" if opp > 10 else ""
+    return "extreme" if opp > EXTREME_OPPORTUNITY else "high" if opp > HIGH_OPPORTUNITY else "moderate" if opp > UNDERSERVED else ""
 
 
 def need_table(G):
@@ -281,7 +283,7 @@ def segment_summary(survey, labels, G=None, top=3, respondent="respondent_id"):
     for s, block in opp.groupby("outcome_segment", sort=True):
         head = block.head(top)
         rows.append({"segment": s, "respondents": int(sizes.get(s, 0)), "share": sizes.get(s, 0) / sizes.sum(),
-                     "underserved": int((block["opportunity"] > 10).sum()),
+                     "underserved": int((block["opportunity"] > UNDERSERVED).sum()),
                      "top_needs": ", ".join(head["need_id"]),
                      "top_statements": " | ".join(head["statement"].fillna(head["need_id"]))})
     return pd.DataFrame(rows)
@@ -418,7 +420,7 @@ def _rollup(opp, key):
         "unmet": g["unmet_part"].sum(),
         "experience": g["is"].sum() / g["i10"].sum().replace(0, np.nan),
         "max_opportunity": g["opportunity"].max(),
-        "underserved": g["opportunity"].apply(lambda x: int((x > 10).sum())),
+        "underserved": g["opportunity"].apply(lambda x: int((x > UNDERSERVED).sum())),
         "top_need": g.apply(lambda x: x.loc[x["opportunity"].idxmax(), "need_id"], include_groups=False),
     })
     total = out["unmet"].sum()
@@ -515,7 +517,7 @@ def explain_opportunities(opp, top=5):
     from .markup import md_escape
 
     rated = opp.dropna(subset=["opportunity"])
-    under = rated[rated["opportunity"] > 10]
+    under = rated[rated["opportunity"] > UNDERSERVED]
     over = rated[rated["served"] == "overserved"]
     verb = "is" if len(under) == 1 else "are"
     lines = [f"Of **{len(rated)} needs** rated, **{len(under)} {verb} underserved** (opportunity above 10) "

@@ -20,6 +20,9 @@ from __future__ import annotations
 import difflib
 
 __all__ = [
+    "UNDERSERVED",
+    "HIGH_OPPORTUNITY",
+    "EXTREME_OPPORTUNITY",
     "KINDS",
     "RELATIONS",
     "STAGES",
@@ -83,6 +86,13 @@ DIRECTIONS = ("minimize", "maximize")
 #: The measures a survey answer may carry (``mappings: survey: wide:`` in study.yaml names a
 #: column for each): two 1-5 ratings and the Kano pair.
 SURVEY_MEASURES = ("importance", "satisfaction", "functional", "dysfunctional")
+
+#: Opportunity thresholds (Ulwick 2005, *What Customers Want*, ch. 3), on the 0..20 opportunity
+#: scale: above UNDERSERVED a need is underserved, above HIGH_OPPORTUNITY a high and above
+#: EXTREME_OPPORTUNITY an extreme opportunity. Every rule and figure of cem reads them here.
+UNDERSERVED = 10.0
+HIGH_OPPORTUNITY = 12.0
+EXTREME_OPPORTUNITY = 15.0
 
 #: relation -> (allowed source kinds, allowed target kinds, meaning)
 RELATIONS = {

@@ -3,11 +3,15 @@ per step or actor, and needs by step and actor as a heat map."""
 from __future__ import annotations
 
 from ..graph import journey_steps, needs_at, nodes_of, related
+from ..needs import priority_class
+from ..schema import EXTREME_OPPORTUNITY, HIGH_OPPORTUNITY, UNDERSERVED
 from ._style import _plain, _plt, _wrap
 
 __all__ = ["opportunity_landscape", "opportunity_landscapes", "unmet_chart", "needs_heatmap"]
 
 
+#: Bar colour of an opportunity by its class (:func:`cem.needs.priority_class`).
+_PRIORITY_COLORS = {"extreme": "#c0392b", "high": "#e67e22", "moderate": "#f1c40f", "": "#95a5a6"}
 _SERVED_COLORS = {"underserved": "#c0392b", "appropriately served": "#7f8c8d", "overserved": "#2980b9", "": "#bbbbbb"}
 
 
@@ -36,10 +40,10 @@ def opportunity_landscape(opp, ax=None, top=8, title=None):
         _, ax = plt.subplots(figsize=(6.5, 6))
     x = [0, 10]
     ax.plot(x, x, color="#95a5a6", lw=0.8, ls=":")
-    for level, style in ((10, "-"), (12, "--"), (15, "-.")):
+    for level, style in ((UNDERSERVED, "-"), (HIGH_OPPORTUNITY, "--"), (EXTREME_OPPORTUNITY, "-.")):
         i0 = level / 2
         ax.plot([i0, 10], [0, 20 - level], color="#c0392b", lw=0.9, ls=style, alpha=0.8)
-        ax.text(10.05, 20 - level, f"Opp {level}", fontsize=7, color="#c0392b", va="center")
+        ax.text(10.05, 20 - level, f"Opp {level:g}", fontsize=7, color="#c0392b", va="center")
     ax.text(1, 9.3, "overserved", fontsize=8, color="#2980b9")
     data = opp.dropna(subset=["importance", "satisfaction"])
     colors = [_SERVED_COLORS.get(s, "#bbbbbb") for s in data["served"]]
@@ -103,8 +107,7 @@ def unmet_chart(rollup, ax=None, label="name"):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.32 * max(len(rollup), 4) + 1))
     labels = ["\n".join(_wrap(t, 40, 2)) for t in rollup[label].fillna("")]
-    colors = ["#c0392b" if o > 15 else "#e67e22" if o > 12 else "#f1c40f" if o > 10 else "#95a5a6"
-              for o in rollup["max_opportunity"]]
+    colors = [_PRIORITY_COLORS[priority_class(o)] for o in rollup["max_opportunity"]]
     y = range(len(rollup))
     ax.barh(list(y), rollup["unmet"], color=colors)
     ax.set_yticks(list(y), labels, fontsize=7)
