@@ -1,10 +1,7 @@
 """customers.csv: one row per customer, ``customer_id`` unique; any other columns (segment, region, churned, ...)."""
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from .._text import line_list, nfc
+from .._text import file_lines, nfc
 from ..errors import InputError, Problem
 from ..schema import suggest
 from .csv import read_csv
@@ -28,13 +25,12 @@ def read_customers(path):
         raise InputError.single(file, "no 'customer_id' column" + (f"; did you mean '{hint}'?" if hint else ""), "1")
     table["customer_id"] = nfc(table["customer_id"].astype(str).str.strip())
     problems = []
-    lines = pd.Series(np.arange(2, len(table) + 2), index=table.index)
     blank = table["customer_id"] == ""
     if blank.any():
-        problems.append(Problem(file, line_list(lines[blank]), "customer_id is blank"))
+        problems.append(Problem(file, file_lines(table.index[blank.to_numpy()]), "customer_id is blank"))
     dup = table["customer_id"].duplicated(keep=False) & ~blank
     if dup.any():
-        problems.append(Problem(file, line_list(lines[dup]), f"customer_id repeated "
+        problems.append(Problem(file, file_lines(table.index[dup.to_numpy()]), f"customer_id repeated "
                                 f"({', '.join(table.loc[dup, 'customer_id'].unique()[:3])}); one row per customer"))
     if problems:
         raise InputError(problems, warnings)

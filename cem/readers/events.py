@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .._files import check_size, study_file
-from .._text import line_list, nfc
+from .._text import file_lines, nfc
 from ..errors import InputError, Problem
 from ..schema import suggest
 from .csv import read_csv
@@ -46,11 +46,6 @@ MIN_DATE = "1900-01-01"
 
 #: Optional numeric columns of an event.
 MEASURES = ("rating", "effort", "revenue", "cost")
-
-
-def _lines(index):
-    """File lines of table rows: the header is line 1, the first row line 2."""
-    return line_list(int(i) + 2 for i in index)
 
 
 def _read_table(path, keep=()):
@@ -152,25 +147,25 @@ def read_events(path, G=None, mapping=None):
     bad_time = ts.isna()
     if bad_time.all():  # not a few bad rows: the column is not timestamps at all
         sample = ", ".join(repr(v) for v in table["timestamp"].unique()[:3])
-        raise InputError([Problem(file, _lines(table.index[:5]), f"no timestamp can be read ({sample}); write "
+        raise InputError([Problem(file, file_lines(table.index[:5]), f"no timestamp can be read ({sample}); write "
                                   "them as ISO 8601, e.g. 2024-03-01T14:05:00+01:00")], warnings)
     if bad_time.any():
         sample = ", ".join(repr(v) for v in table.loc[bad_time, "timestamp"].unique()[:3])
-        warnings.append(Problem(file, _lines(table.index[bad_time]), f"{int(bad_time.sum())} event(s) with a "
+        warnings.append(Problem(file, file_lines(table.index[bad_time]), f"{int(bad_time.sum())} event(s) with a "
                                 f"timestamp that cannot be read ({sample}) are left out", "warning", rows=int(bad_time.sum())))
     blank_id = table["customer_id"] == ""
     if blank_id.any():
-        warnings.append(Problem(file, _lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
+        warnings.append(Problem(file, file_lines(table.index[blank_id]), f"{int(blank_id.sum())} event(s) without a "
                                 "customer_id are left out", "warning", rows=int(blank_id.sum())))
     early = ts < pd.Timestamp(MIN_DATE, tz="UTC")
     if early.any():
         sample = ", ".join(repr(v) for v in table.loc[early, "timestamp"].unique()[:3])
-        problems.append(Problem(file, _lines(table.index[early]), f"timestamp is not a plausible date ({sample}); "
+        problems.append(Problem(file, file_lines(table.index[early]), f"timestamp is not a plausible date ({sample}); "
                                 f"events must be from {MIN_DATE} on"))
     future = ts > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     if future.any():
         sample = ", ".join(repr(v) for v in table.loc[future, "timestamp"].unique()[:3])
-        problems.append(Problem(file, _lines(table.index[future]), f"timestamp is in the future ({sample}); "
+        problems.append(Problem(file, file_lines(table.index[future]), f"timestamp is in the future ({sample}); "
                                 "check the date format"))
     table["timestamp"] = ts
     for m in MEASURES:
@@ -180,7 +175,7 @@ def read_events(path, G=None, mapping=None):
             bad = (values.isna() & (text != "")) | ~np.isfinite(values.fillna(0))
             if bad.any():
                 sample = ", ".join(repr(v) for v in text[bad].unique()[:3])
-                problems.append(Problem(file, _lines(table.index[bad]), f"{m} must be a number; got {sample}"))
+                problems.append(Problem(file, file_lines(table.index[bad]), f"{m} must be a number; got {sample}"))
             table[m] = values
 
     step = pd.Series(np.nan, index=table.index, dtype=object)
@@ -191,7 +186,7 @@ def read_events(path, G=None, mapping=None):
             unknown = ~ids.map(lambda s: kinds.get(s) == "step") & (ids != "")
             for sid, rows in table.index[unknown].to_series().groupby(ids[unknown]):
                 hint = suggest(sid, [n for n, k in kinds.items() if k == "step"])
-                problems.append(Problem(file, _lines(rows.index), f"step '{sid}' is not a step of the model"
+                problems.append(Problem(file, file_lines(rows.index), f"step '{sid}' is not a step of the model"
                                         + (f"; did you mean '{hint}'?" if hint else "")))
             step = ids.where(~unknown & (ids != ""))
         if "touchpoint" in table.columns:
@@ -201,7 +196,7 @@ def read_events(path, G=None, mapping=None):
             unknown = ~tp.isin(list(served)) & (tp != "")
             for tid, rows in table.index[unknown].to_series().groupby(tp[unknown]):
                 hint = suggest(tid, list(served))
-                problems.append(Problem(file, _lines(rows.index), f"touchpoint '{tid}' is not a touchpoint of the "
+                problems.append(Problem(file, file_lines(rows.index), f"touchpoint '{tid}' is not a touchpoint of the "
                                         "model" + (f"; did you mean '{hint}'?" if hint else "")))
             step = step.where(step.notna(), tp.map(served))
         if "activity" in table.columns:
