@@ -25,13 +25,13 @@ MAX_MODEL_BYTES = 20 * 1024 * 1024
 MAX_DATA_BYTES = 2 * 1024 ** 3
 
 
-def max_data_bytes():
+def max_data_bytes() -> int:
     """The size limit of data files: ``CEM_MAX_INPUT_BYTES`` if set, else :data:`MAX_DATA_BYTES`."""
     value = os.environ.get("CEM_MAX_INPUT_BYTES", "")
     return int(value) if value.strip().isdigit() else MAX_DATA_BYTES
 
 
-def check_size(path, size, what):
+def check_size(path: str | Path, size: int, what: str) -> None:
     """Refuse a data file (or its decompressed content) larger than :func:`max_data_bytes`."""
     limit = max_data_bytes()
     if size > limit:
@@ -40,7 +40,7 @@ def check_size(path, size, what):
                                 "allow more, or split the file)")
 
 
-def decode_text(raw, file):
+def decode_text(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Text of a file's bytes, and a warning when it was not plain UTF-8.
 
     UTF-8 (with or without a byte-order mark) is read as is; UTF-16 with its byte-order mark is
@@ -67,7 +67,7 @@ def decode_text(raw, file):
                                                "check accented names", "warning")]
 
 
-def read_text(path, what="model"):
+def read_text(path: str | Path, what: str = "model") -> tuple[str, list[Problem]]:
     """The text of a file and its warnings, or an InputError saying plainly why it cannot be read."""
     p = Path(path)
     if not p.exists():
@@ -90,7 +90,7 @@ def read_text(path, what="model"):
     return text, warnings
 
 
-def atomic_write_text(path, text):
+def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write a file through a temporary file in the same folder, so a crash leaves no half file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ def atomic_write_text(path, text):
     return path
 
 
-def study_file(folder, relative, what="file"):
+def study_file(folder: str | Path, relative: str, what: str = "file") -> Path:
     """A file named in a study's settings, refused when it is not inside the study folder.
 
     The path is resolved (``..``, absolute paths, symbolic links), so nothing outside the
@@ -151,7 +151,7 @@ def study_file(folder, relative, what="file"):
     return path
 
 
-def inside(path, folder):
+def inside(path: str | Path, folder: str | Path) -> bool:
     """Whether a path, once resolved (symbolic links followed), is inside the folder."""
     try:
         return Path(path).resolve().is_relative_to(Path(folder).resolve())

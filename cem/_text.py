@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 import pandas as pd
 
 __all__ = ["nfc", "nfc_text", "line_list", "file_lines", "yes_no", "YES", "NO"]
 
 
-def nfc_text(text):
+def nfc_text(text: str) -> str:
     """Text in Unicode normal form C (ASCII, nearly every cell, is NFC already and left as is).
 
     Examples
@@ -19,7 +20,7 @@ def nfc_text(text):
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-def nfc(values):
+def nfc(values: pd.Series) -> pd.Series:
     """Text in Unicode normal form C, so one id typed two ways ("é" as one code point or as
     "e" + accent) is one id when files are matched by id.
 
@@ -40,7 +41,7 @@ def nfc(values):
     return text
 
 
-def line_list(lines, limit=5):
+def line_list(lines: Iterable[object], limit: int = 5) -> str:
     """File lines named in a problem: the first ``limit``, then how many more.
 
     Examples
@@ -53,7 +54,7 @@ def line_list(lines, limit=5):
     return head + (f" (+{len(lines) - limit} more)" if len(lines) > limit else "")
 
 
-def file_lines(index, limit=5):
+def file_lines(index: Iterable[object], limit: int = 5) -> str:
     """File lines of table rows named in a problem: the header is line 1, the first row line 2.
 
     Examples
@@ -69,7 +70,7 @@ YES = frozenset({"1", "yes", "y", "true"})
 NO = frozenset({"0", "no", "n", "false"})
 
 
-def yes_no(values):
+def yes_no(values: pd.Series) -> pd.Series:
     """A flag column as 1 (yes), 0 (no) or NaN (blank or anything else), the one rule for flags.
 
     Examples

@@ -52,7 +52,7 @@ def _blank(match):
     return "…" if text[0].isdigit() else text[0] + "…" + text[0]
 
 
-def shorten(text, limit=MAX_ECHO):
+def shorten(text: object, limit: int = MAX_ECHO) -> str:
     """Text cut to ``limit`` characters, ending in an ellipsis when it was longer.
 
     Examples

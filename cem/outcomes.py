@@ -29,7 +29,7 @@ METRIC_WORDS = (
 PATTERN = "Minimize|Maximize the <metric: time it takes, likelihood, number of, effort ...> to <verb> <object> <clarifier>"
 
 
-def check_outcome_statement(statement, direction=None):
+def check_outcome_statement(statement: object, direction: str | None = None) -> list[str]:
     """Problems of one outcome statement, each with a suggested rewrite.
 
     Parameters

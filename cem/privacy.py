@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ KEY_VARIABLE = "CEM_PSEUDONYM_KEY"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def pseudonym_key(config=None):
+def pseudonym_key(config: Mapping[str, object] | None = None) -> tuple[str, str]:
     """The pseudonymisation key and where it came from: ``(key, "environment" | "study.yaml" | "random")``."""
     if os.environ.get(KEY_VARIABLE):
         return os.environ[KEY_VARIABLE], "environment"
@@ -38,7 +39,7 @@ def pseudonym_key(config=None):
     return secrets.token_hex(16), "random"
 
 
-def pseudonymise(ids, key, prefix="c-"):
+def pseudonymise(ids: object, key: str, *, prefix: str = "c-") -> str | list[str] | pd.Series | pd.Index:
     """Keyed pseudonyms for ids (a scalar, a list, a Series or an Index).
 
     Examples
@@ -61,7 +62,7 @@ def pseudonymise(ids, key, prefix="c-"):
     return one(ids)
 
 
-def contactable(customers, column="opt_in"):
+def contactable(customers: pd.DataFrame, *, column: str = "opt_in") -> pd.DataFrame:
     """The customers who may be contacted: ``opt_in`` is yes/true/1 (missing counts as no).
 
     Examples
@@ -77,7 +78,7 @@ def contactable(customers, column="opt_in"):
     return customers[(yes_no(customers[column]) == 1).to_numpy()]
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A cell value a spreadsheet shows as text: a quote before text that would start a formula.
 
     Text that starts with a quote followed by a formula character or another quote gets one
@@ -95,7 +96,7 @@ def safe_cell(value):
     return value
 
 
-def unquote_cell(value):
+def unquote_cell(value: object) -> object:
     """The original text of a cell :func:`safe_cell` wrote: its added quote taken off.
 
     Examples
@@ -108,7 +109,7 @@ def unquote_cell(value):
     return value
 
 
-def spreadsheet_safe(table):
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of a table whose text cells cannot run as spreadsheet formulas.
 
     Examples

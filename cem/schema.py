@@ -18,6 +18,7 @@ Decisions recorded here (see also docs/design.md):
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 __all__ = [
     "UNDERSERVED",
@@ -343,7 +344,7 @@ class Suggester:
 _SUGGESTERS = {}
 
 
-def suggest(value, choices):
+def suggest(value: object, choices: Iterable[str]) -> str | None:
     """The closest valid value to a misspelt one, or None.
 
     A long list of choices is indexed once (see :class:`Suggester`) and the index kept for the

@@ -16,7 +16,7 @@ from ..errors import InputError, Problem
 __all__ = ["read_csv"]
 
 
-def read_csv(path, what="table"):
+def read_csv(path: str | Path, what: str = "table") -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV file as text cells, refusing plainly what cannot be read.
 
     Every cell is kept as a string (blank cells as ""), so validation sees exactly what the

@@ -1,15 +1,21 @@
 """customers.csv: one row per customer, ``customer_id`` unique; any other columns (segment, region, churned, ...)."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from .._text import file_lines, nfc
 from ..errors import InputError, Problem
 from ..schema import suggest
 from .csv import read_csv
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["read_customers"]
 
 
-def read_customers(path):
+def read_customers(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read ``customers.csv``: one row per customer, ``customer_id`` unique.
 
     Returns

@@ -19,7 +19,9 @@ their counts.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,9 @@ from ..schema import suggest
 from .csv import read_csv
 from .mapping import apply_renames
 from .xes import read_xes
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["read_events", "unplaced", "XES_COLUMNS", "MEASURES", "MIN_DATE"]
 
@@ -82,7 +87,8 @@ def _activity_map(path):
     return dict(zip(table["activity"].str.strip(), table["step"].str.strip()))
 
 
-def read_events(path, G=None, mapping=None):
+def read_events(path: str | Path, G: nx.MultiDiGraph | None = None,
+                mapping: Mapping[str, object] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read an event log (CSV, Parquet or XES) and place every event on a step of the model.
 
     Parameters
@@ -219,7 +225,7 @@ def read_events(path, G=None, mapping=None):
     return events, warnings
 
 
-def unplaced(events):
+def unplaced(events: pd.DataFrame) -> pd.Series:
     """Events placed on no step of the model, counted by what they say: their activity, else
     their touchpoint, else the step id they name; most frequent first.
 

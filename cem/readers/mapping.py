@@ -1,6 +1,8 @@
 """Column mappings of study.yaml applied to a data file's header (``name cem expects: column in the file``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from ..errors import Problem
@@ -8,7 +10,8 @@ from ..errors import Problem
 __all__ = ["apply_renames"]
 
 
-def apply_renames(table, mapping, file, what):
+def apply_renames(table: pd.DataFrame, mapping: Mapping[str, object], file: str,
+                  what: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename a file's columns as ``study.yaml``'s ``mappings: <what>:`` says (``name cem expects: column``).
 
     A rename onto a column the file already has, or two names mapped onto one column, would

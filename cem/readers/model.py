@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 
 import networkx as nx
 
@@ -361,7 +362,8 @@ def _check_link_row(c, i, row, kinds, ids=None):
     return {"relation": rel, "from": a, "to": b, "_path": base, "_label": label, **attrs}
 
 
-def check_tables(data, file="model", locate=None, default_name="model"):
+def check_tables(data: object, file: str = "model", locate: Callable[[tuple, str], str] | None = None,
+                 default_name: str = "model") -> tuple[dict, list[Problem], list[Problem]]:
     """Check the raw sections of a model and return clean tables.
 
     Parameters
@@ -514,7 +516,8 @@ def _check_jobs(c, tables):
                     f"step; got a {perf_src} step '{link['from']}' -> a {perf_dst} step '{link['to']}'")
 
 
-def check_structure(G, tables, file="model", locate=None):
+def check_structure(G: nx.MultiDiGraph, tables: dict, file: str = "model",
+                    locate: Callable[[tuple, str], str] | None = None) -> list[Problem]:
     """Problems of the graph built from clean tables.
 
     The steps of every job must form one connected chain under ``next`` (within the job);
@@ -553,7 +556,7 @@ def check_structure(G, tables, file="model", locate=None):
 MODEL_FILES = ("model.yaml", "model.yml", "model.xlsx")
 
 
-def find_model_file(path):
+def find_model_file(path: str | Path) -> Path:
     """The model file of a study folder, or the path itself when it is a file.
 
     Raises
@@ -572,7 +575,7 @@ def find_model_file(path):
     raise InputError.single(str(path), f"holds no model: expected one of {', '.join(MODEL_FILES)}")
 
 
-def read_model_tables(path):
+def read_model_tables(path: str | Path) -> tuple[dict, Callable[[tuple, str], str], list[Problem]]:
     """The clean tables of a model file (YAML or workbook), its locator and its warnings.
 
     Raises

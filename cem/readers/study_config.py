@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from .._files import inside
@@ -175,7 +176,8 @@ def _check_wide(value, path, bad):
     return out
 
 
-def check_study_config(data, file, locate, folder=None):
+def check_study_config(data: object, file: str, locate: Callable[[tuple, str], str],
+                       folder: str | Path | None = None) -> tuple[dict, list[Problem]]:
     """study.yaml's settings checked: known keys, plausible numbers, mappings of the right shape."""
     problems = []
     if data is None:
@@ -216,7 +218,7 @@ def check_study_config(data, file, locate, folder=None):
     return clean, problems
 
 
-def read_study_config(path, folder=None):
+def read_study_config(path: str | Path, folder: str | Path | None = None) -> tuple[dict, list[Problem], list[Problem]]:
     """Read and check a study.yaml: ``(settings, problems, warnings)``.
 
     Parameters

@@ -27,6 +27,10 @@ left out of every share.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -35,6 +39,9 @@ from ..errors import InputError, Problem
 from ..schema import suggest
 from .csv import read_csv
 from .mapping import apply_renames
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["read_survey", "RATINGS", "MEASURES", "KANO_ANSWERS"]
 
@@ -100,7 +107,8 @@ def _auto_wide(columns):
     return wide
 
 
-def read_survey(path, G=None, mapping=None):
+def read_survey(path: str | Path, G: nx.MultiDiGraph | None = None,
+                mapping: Mapping[str, object] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read survey answers into the long form, checked against the model.
 
     Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -111,7 +112,7 @@ def _long_sheets(z):
     return out
 
 
-def read_workbook(path):
+def read_workbook(path: str | Path) -> tuple[dict, Callable[[tuple, str], str]]:
     """Read a model workbook into the raw sections of a model file, and a cell locator.
 
     Refused, with a message naming the sheet: a macro-enabled workbook (``.xlsm`` content, even

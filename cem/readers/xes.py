@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from xml.parsers import expat
 
@@ -61,7 +62,8 @@ class _Refused(Exception):
     pass
 
 
-def read_xes(path, max_events=50_000_000, keep=()):
+def read_xes(path: str | Path, *, max_events: int = 50_000_000,
+             keep: Iterable[str] = ()) -> tuple[pd.DataFrame, list[Problem]]:
     """Read an XES file into a DataFrame of text cells, one row per event.
 
     Parameters
@@ -76,10 +78,11 @@ def read_xes(path, max_events=50_000_000, keep=()):
 
     Returns
     -------
-    pandas.DataFrame
+    table : pandas.DataFrame
         ``case:concept:name``, ``concept:name``, ``time:timestamp`` and the other attributes
-        (see the limits above), as text; events in file order. ``attrs["warnings"]`` lists what
-        was dropped, as :class:`cem.errors.Problem`.
+        (see the limits above), as text; events in file order.
+    warnings : list of Problem
+        What was dropped.
 
     Raises
     ------

@@ -9,6 +9,9 @@ they stand.
 from __future__ import annotations
 
 
+from collections.abc import Callable
+from pathlib import Path
+
 import yaml
 
 from .._files import read_text
@@ -236,7 +239,7 @@ def _compose(text, file):
     return root, lines
 
 
-def read_yaml(path, what="model"):
+def read_yaml(path: str | Path, what: str = "model") -> tuple[object, Callable[[tuple, str], str], list[Problem]]:
     """Read a YAML file safely, keeping the line of every key.
 
     Parameters
