@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import networkx as nx
@@ -20,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ._files import atomic_write_text
-from .errors import InputError
+from .errors import InputError, Problem
 from .graph import build_graph, related
 from .readers.model import check_structure, find_model_file, read_model_tables
 from .readers.workbook import SHEETS
@@ -30,7 +31,7 @@ __all__ = ["load_model", "model_from_file", "graph_to_tables", "write_model_yaml
            "write_graphml", "write_node_link", "to_mermaid", "write_mermaid", "mermaid_ids", "mermaid_label"]
 
 
-def model_from_file(path):
+def model_from_file(path: str | Path) -> tuple[nx.MultiDiGraph, list[Problem]]:
     """Graph and warnings of a model file; raises InputError with every problem."""
     tables, locate, warnings = read_model_tables(path)
     file = str(path)
@@ -41,7 +42,7 @@ def model_from_file(path):
     return G, warnings
 
 
-def load_model(path):
+def load_model(path: str | Path) -> nx.MultiDiGraph:
     """Read and validate a model; return its graph.
 
     Parameters
@@ -99,7 +100,7 @@ def _fields(section):
     return ["id", *[f.name for f in SECTIONS[section][1]]]
 
 
-def graph_to_tables(G):
+def graph_to_tables(G: nx.MultiDiGraph) -> dict:
     """The model's tables from its graph: the inverse of :func:`cem.graph.build_graph`.
 
     Shorthand columns (a step's job, a touchpoint's steps and owner, a need's step and actor, ...)
@@ -149,7 +150,7 @@ def graph_to_tables(G):
     return tables
 
 
-def write_model_yaml(G, path):
+def write_model_yaml(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write a model as YAML (the tables of :func:`graph_to_tables`), one flow-style row per line."""
 
     tables = graph_to_tables(G)
@@ -166,7 +167,8 @@ def write_model_yaml(G, path):
     return atomic_write_text(path, "\n".join(parts) + "\n")
 
 
-def write_workbook(G=None, path="model.xlsx", tables=None):
+def write_workbook(G: nx.MultiDiGraph | None = None, path: str | Path = "model.xlsx",
+                   tables: dict | None = None) -> Path:
     """Write a model (a graph, or tables) as a workbook with dropdowns and instructions.
 
     Parameters
@@ -256,7 +258,7 @@ def write_workbook(G=None, path="model.xlsx", tables=None):
     return path
 
 
-def write_graphml(G, path):
+def write_graphml(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write the graph as GraphML (for Gephi, yEd, Cytoscape).
 
     Examples
@@ -271,7 +273,7 @@ def write_graphml(G, path):
     return atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def write_node_link(G, path):
+def write_node_link(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write the graph as node-link JSON (d3, networkx ``node_link_graph``)."""
     data = nx.node_link_data(G, edges="edges")
     return atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
@@ -286,7 +288,7 @@ _MERMAID_RESERVED = {"end", "graph", "flowchart", "subgraph", "style", "class", 
 _MERMAID_SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
-def mermaid_ids(nodes):
+def mermaid_ids(nodes: Iterable[str]) -> dict[str, str]:
     """A Mermaid node id for each node: its own id when that is safe, else an escaped one.
 
     Safe: letters, digits and underscores, starting with a letter, not a Mermaid keyword
@@ -325,7 +327,7 @@ def ascii_safe(text):
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
-def mermaid_label(text):
+def mermaid_label(text: object) -> str:
     r"""Text safe inside a quoted Mermaid label: quotes, ``#``, brackets, backticks, ``<`` and
     ``>`` as Mermaid's entity codes, line breaks as spaces.
 
@@ -342,7 +344,7 @@ _MERMAID_CODES = {'"': "#quot;", "#": "#35;", "[": "#91;", "]": "#93;", "{": "#1
                   ")": "#41;", "`": "#96;", "<": "#lt;", ">": "#gt;", "|": "#124;", "&": "#amp;", ";": "#59;"}
 
 
-def to_mermaid(G, direction="LR"):
+def to_mermaid(G: nx.MultiDiGraph, *, direction: str = "LR") -> str:
     """The journey as a Mermaid flowchart, for Markdown docs (JupyterLab and GitHub render it).
 
     Customer steps are grouped by lifecycle stage in subgraphs and joined by the designed order;
@@ -402,7 +404,7 @@ def to_mermaid(G, direction="LR"):
     return "\n".join(lines)
 
 
-def write_mermaid(G, path):
+def write_mermaid(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write :func:`to_mermaid` to a file (``.mmd``; ``.md`` gets a fenced block)."""
     text = to_mermaid(G)
     if str(path).endswith(".md"):

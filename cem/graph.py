@@ -39,7 +39,7 @@ __all__ = [
 _INTERNAL = ("_path", "_label", "_ok")
 
 
-def build_graph(tables, source=None):
+def build_graph(tables: dict, source: str | None = None) -> nx.MultiDiGraph:
     """Build the journey graph from clean tables (see :func:`cem.validate.check_tables`).
 
     The shorthand columns become links (``touchpoints.step`` -> ``serves``, ...); within a
@@ -108,7 +108,7 @@ def build_graph(tables, source=None):
     return G
 
 
-def nodes_of(G, kind):
+def nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
     """Ids of the nodes of one kind, in the order they were written.
 
     Examples
@@ -120,7 +120,7 @@ def nodes_of(G, kind):
     return [n for n, k in G.nodes(data="kind") if k == kind]
 
 
-def related(G, node, relation, direction="out"):
+def related(G: nx.MultiDiGraph, node: str, relation: str, direction: str = "out") -> list[str]:
     """Nodes joined to ``node`` by ``relation``: its targets (``out``) or sources (``in``).
 
     Examples
@@ -134,23 +134,23 @@ def related(G, node, relation, direction="out"):
     return [u for u, _, k in G.in_edges(node, keys=True) if k == relation]
 
 
-def customer_jobs(G):
+def customer_jobs(G: nx.MultiDiGraph) -> list[str]:
     """Jobs whose performer is the customer."""
     return [j for j in nodes_of(G, "job") if G.nodes[j].get("performer") == "customer"]
 
 
-def company_jobs(G):
+def company_jobs(G: nx.MultiDiGraph) -> list[str]:
     """Jobs of the company and its partners."""
     return [j for j in nodes_of(G, "job") if G.nodes[j].get("performer") != "customer"]
 
 
-def job_steps(G, job):
+def job_steps(G: nx.MultiDiGraph, job: str) -> list[str]:
     """Steps of one job by designed position."""
     steps = [s for s in related(G, job, "has_step")]
     return sorted(steps, key=lambda s: G.nodes[s].get("position", 0))
 
 
-def journey_steps(G):
+def journey_steps(G: nx.MultiDiGraph) -> list[str]:
     """The customer's steps in designed order: customer jobs in model order, each by position.
 
     Related jobs (``part_of`` another job) follow their main job.
@@ -165,23 +165,23 @@ def journey_steps(G):
     return [s for j in ordered for s in job_steps(G, j)]
 
 
-def is_customer_step(G, step):
+def is_customer_step(G: nx.MultiDiGraph, step: str) -> bool:
     """Whether the step belongs to a job the customer performs."""
     job = G.nodes[step].get("job")
     return job is not None and G.nodes[job].get("performer") == "customer"
 
 
-def touchpoints_at(G, step):
+def touchpoints_at(G: nx.MultiDiGraph, step: str) -> list[str]:
     """Touchpoints that serve the step."""
     return related(G, step, "serves", "in")
 
 
-def actors_at(G, step):
+def actors_at(G: nx.MultiDiGraph, step: str) -> list[str]:
     """Actors that perform the step."""
     return related(G, step, "performs", "in")
 
 
-def needs_at(G, step, actor=None):
+def needs_at(G: nx.MultiDiGraph, step: str, *, actor: str | None = None) -> list[str]:
     """Needs arising at the step (for one actor when ``actor`` is given)."""
     needs = related(G, step, "has_need")
     if actor is not None:
@@ -189,22 +189,22 @@ def needs_at(G, step, actor=None):
     return needs
 
 
-def resources_at(G, step):
+def resources_at(G: nx.MultiDiGraph, step: str) -> list[str]:
     """Resources the step requires."""
     return related(G, step, "requires")
 
 
-def supporting_steps(G, step):
+def supporting_steps(G: nx.MultiDiGraph, step: str) -> list[str]:
     """Company steps that support a customer step."""
     return related(G, step, "supports", "in")
 
 
-def next_steps(G, step):
+def next_steps(G: nx.MultiDiGraph, step: str) -> list[str]:
     """Designed successors of a step."""
     return related(G, step, "next")
 
 
-def anchor_step(G, step):
+def anchor_step(G: nx.MultiDiGraph, step: str) -> str | None:
     """The customer step a step belongs to on the journey.
 
     A customer step is its own anchor. A company step is anchored at the first customer step
@@ -222,7 +222,7 @@ def anchor_step(G, step):
     return same_stage[0] if same_stage else None
 
 
-def summary(G):
+def summary(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Counts of nodes per kind and of edges per relation.
 
     Returns
@@ -245,7 +245,7 @@ def summary(G):
     return pd.DataFrame(rows, columns=["what", "name", "count"])
 
 
-def step_table(G):
+def step_table(G: nx.MultiDiGraph) -> pd.DataFrame:
     """One row per step: job, stage, position and what happens there.
 
     Returns
