@@ -20,6 +20,7 @@ customers only (:func:`select_segment`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +152,7 @@ class Study:
         survey = self.read("survey")[0]
         if "customers" in self.files:
             survey = join_customers(survey, self.read("customers")[0])
-        return select_segment(survey, self, "respondent_id")
+        return select_segment(survey, self, id_column="respondent_id")
 
     def events(self):
         """The events placed on the model's steps (:func:`cem.readers.read_events`), the columns
@@ -166,7 +167,7 @@ class Study:
         return select_segment(self.read("transactions")[0], self)
 
 
-def load_study(path, segment=None):
+def load_study(path: str | Path, segment: str | Sequence[str] | None = None) -> Study:
     """Load a study folder: its model (validated), its settings and which data files it has.
 
     Parameters
@@ -243,7 +244,8 @@ def load_study(path, segment=None):
     return study
 
 
-def check_study(path, segment=None):
+def check_study(path: str | Path,
+                segment: str | Sequence[str] | None = None) -> tuple[Study, list[Problem]]:
     """Load a study and check every data file in it that cem reads; raise once with all problems.
 
     With ``segment`` (see :func:`load_study`), also check that the segment has customers. The
@@ -286,7 +288,7 @@ def _segment_problems(study):
                     f"are {', '.join(values[:12])}" + (" ..." if len(values) > 12 else ""))]
 
 
-def try_load_study(path):
+def try_load_study(path: str | Path) -> tuple[Study | None, list[Problem], list[Problem]]:
     """Load and check a study without raising: ``(study, problems, warnings)``.
 
     For workshops, where a half-filled workbook is normal: the notebook shows the problems as a
@@ -305,7 +307,7 @@ def try_load_study(path):
         return None, exc.problems, exc.warnings
 
 
-def parse_segment(segment):
+def parse_segment(segment: str | Sequence[str] | None) -> tuple[str, str] | None:
     """``(column, value)`` from ``"column=value"``, a pair, or None.
 
     Examples
@@ -326,7 +328,7 @@ def parse_segment(segment):
     return str(column).strip(), str(value).strip()
 
 
-def segment_values(study, column):
+def segment_values(study: Study, column: str) -> list[str]:
     """The values of ``column`` in the study's data, sorted, blanks left out.
 
     Raises
@@ -351,7 +353,7 @@ def segment_values(study, column):
                               + (f"; did you mean '{hint}'?" if hint else ""))])
 
 
-def select_segment(table, study, id_column="customer_id"):
+def select_segment(table: pd.DataFrame, study: Study, *, id_column: str = "customer_id") -> pd.DataFrame:
     """The rows of ``table`` that belong to the study's segment; a copy of all rows without one.
 
     The segment's column is used from ``table`` when it has it, else through the customer ids
@@ -382,7 +384,8 @@ def select_segment(table, study, id_column="customer_id"):
     return table[keep.to_numpy()]
 
 
-def join_customers(table, customers, respondent="respondent_id", customer="customer_id"):
+def join_customers(table: pd.DataFrame, customers: pd.DataFrame, *, respondent: str = "respondent_id",
+                   customer: str = "customer_id") -> pd.DataFrame:
     """Add the customers' columns (segment, region, ...) to each row of a survey or event table.
 
     Rows are matched to customers by id (``respondent`` in ``table``); columns the table already
