@@ -24,6 +24,7 @@ LAYERS = [
     ("cem.summary",),                                          # what to fix first, from the analyses
     ("cem.plots",),                                            # figures
     ("cem.narrative", "cem.metrics"),                          # report text, metrics.json
+    ("cem.valuation",),                                        # the run's one value model, saved once
     ("cem.reporting",),                                        # suite, runs, executors, HTML, index
     ("cem.synth", "cem.scaffold"),                             # example data, new study folders
     ("cem.cli",),                                              # the command line

@@ -46,6 +46,7 @@ from .rfm import (
     too_few_to_fit,
 )
 from .study import study_terms, study_value_at_stake
+from .value_model import ValueModel, choose_model, experience_covariates, fit_value_model
 
 __all__ = [
     "MAX_AMOUNT",
@@ -73,4 +74,8 @@ __all__ = [
     "read_transactions",
     "study_terms",
     "study_value_at_stake",
+    "ValueModel",
+    "choose_model",
+    "experience_covariates",
+    "fit_value_model",
 ]

@@ -1,0 +1,371 @@
+"""One value model per study: the customer base's lifetime value and the value at stake at each
+journey step, from one fitted customer-base model, with their intervals.
+
+Every page of a report (the summary, value by step, lifetime value, the index) shows the figures
+of one :class:`ValueModel`; :func:`cem.metrics.value_model` computes it once per run and saves it
+in ``metrics.json`` (section ``value_model``).
+
+How it is built (:func:`fit_value_model`):
+
+1. **Choice of model.** BG/NBD, Pareto/NBD and MBG/NBD (when available) are fitted on the
+   calibration period (the first ``1 - holdout_share`` of the observed time, weeks) and asked to
+   predict each customer's purchases in the holdout. A fit on a boundary or ridge (its
+   ``fit_warning``) is never used; of the others, the smallest absolute error of the holdout
+   total wins. The table of candidates says each one's error and why it was or was not chosen.
+2. **Base value.** The chosen model is fitted on the whole period, with each customer's
+   experience at the journey's steps as covariates of the dropout process when the study has
+   rated events (ratings centred on the step's mean; a customer who did not rate a step counts
+   at the mean). Each customer's lifetime value is the discounted expected margin over the
+   study's horizon (:func:`cem.clv.lifetime_value`: expected purchases x Gamma-Gamma spend x
+   margin). Its 95 % interval comes from a parametric bootstrap: parameters drawn from the
+   normal approximation at the maximum (mean the estimate, covariance the inverse Hessian).
+3. **Value at stake** of a step: the change in the base's lifetime value when the customers
+   who rated the step below ``target`` rate it ``target``, through the fitted effect; with its
+   95 % interval from the same draws. Raising every step at once is computed as such (the
+   effects compound through the dropout rate), never as the sum of the steps.
+4. **No transactions, no money.** A study without purchases gets no value model; its pages say
+   so. (The retention formula of :func:`cem.clv.value_at_stake` needs each customer's margin,
+   which only purchases give.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model"]
+
+#: The candidates of the model choice, in the order they are tried.
+CANDIDATES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
+
+
+@dataclass
+class ValueModel:
+    """The value of a customer base and of each journey step's experience, from one model.
+
+    Attributes
+    ----------
+    model : str
+        The model that values the customers ("Pareto/NBD", "BG/NBD", "MBG/NBD"), or "none"
+        when every candidate's fit is flagged.
+    base_value : float
+        Lifetime value of the customer base over the horizon, in ``currency``.
+    base_low, base_high : float or None
+        Its 95 % interval.
+    currency : str
+    horizon_years : float
+    customers : int
+        Customers valued.
+    at_stake : pandas.DataFrame
+        Per step: ``step, name, value, low, high, rated, below_target``; largest first.
+    all_steps : dict or None
+        ``value, low, high`` when every step is raised to the target at once.
+    candidates : pandas.DataFrame
+        Per candidate model: ``model, holdout_error, loglik, fit_warning, chosen``.
+    reason : str
+        Why the model was chosen, in a sentence.
+    target : float
+        The rating each step is raised to.
+    notes : list of str
+        What could not be done, said plainly.
+    """
+
+    model: str
+    base_value: float
+    base_low: float | None
+    base_high: float | None
+    currency: str
+    horizon_years: float
+    customers: int
+    at_stake: pd.DataFrame
+    all_steps: dict | None
+    candidates: pd.DataFrame
+    reason: str
+    target: float = 5.0
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The ``value_model`` section of ``metrics.json``: plain numbers and lists."""
+        def num(v):
+            return None if v is None or not np.isfinite(v) else round(float(v), 2)
+
+        return {"model": self.model, "base_value": num(self.base_value), "base_low": num(self.base_low),
+                "base_high": num(self.base_high), "currency": self.currency,
+                "horizon_years": float(self.horizon_years), "customers": int(self.customers),
+                "target": float(self.target), "reason": self.reason, "notes": list(self.notes),
+                "at_stake": [{"step": r.step, "name": r.name, "value": num(r.value), "low": num(r.low),
+                              "high": num(r.high), "rated": int(r.rated), "below_target": int(r.below_target)}
+                             for r in self.at_stake.itertuples()],
+                "all_steps": None if self.all_steps is None else {k: num(v) for k, v in self.all_steps.items()},
+                "candidates": [{"model": r.model, "holdout_error": num(r.holdout_error), "loglik": num(r.loglik),
+                                "fit_warning": r.fit_warning, "chosen": bool(r.chosen)}
+                               for r in self.candidates.itertuples()]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ValueModel":
+        """The model back from its ``metrics.json`` section (:meth:`to_dict`)."""
+        nan = float("nan")
+        at_stake = pd.DataFrame(data.get("at_stake") or [], columns=["step", "name", "value", "low", "high", "rated",
+                                                                      "below_target"])
+        for column in ("value", "low", "high"):
+            at_stake[column] = at_stake[column].astype(float)
+        candidates = pd.DataFrame(data.get("candidates") or [],
+                                  columns=["model", "holdout_error", "loglik", "fit_warning", "chosen"])
+        return cls(model=data["model"], base_value=nan if data["base_value"] is None else data["base_value"],
+                   base_low=data.get("base_low"), base_high=data.get("base_high"), currency=data.get("currency", ""),
+                   horizon_years=data["horizon_years"], customers=data["customers"], at_stake=at_stake,
+                   all_steps=data.get("all_steps"), candidates=candidates, reason=data.get("reason", ""),
+                   target=data.get("target", 5.0), notes=list(data.get("notes") or []))
+
+
+def _fitters():
+    from .bgnbd import fit_bgnbd
+    from .pareto_nbd import fit_pareto_nbd
+
+    fitters = {"BG/NBD": fit_bgnbd, "Pareto/NBD": fit_pareto_nbd}
+    try:
+        from .mbgnbd import fit_mbgnbd
+    except ImportError:  # not every version of the package has it
+        return fitters
+    return fitters | {"MBG/NBD": fit_mbgnbd}
+
+
+def choose_model(calibration: pd.DataFrame, *, source: str = "transactions") -> tuple[str | None, pd.DataFrame, str]:
+    """Fit each candidate on the calibration period and choose by holdout error; flagged fits never win.
+
+    Parameters
+    ----------
+    calibration : pandas.DataFrame
+        From :func:`cem.clv.calibration_holdout`.
+    source : str
+        The transactions file, named in errors.
+
+    Returns
+    -------
+    chosen : str or None
+        None when every candidate's fit is flagged or fails.
+    table : pandas.DataFrame
+        ``model, holdout_error, loglik, fit_warning, chosen``.
+    reason : str
+
+    Examples
+    --------
+    >>> from cem.clv import calibration_holdout
+    >>> from cem.synth import transactions
+    >>> tx = transactions(n_customers=400, seed=1)  # doctest: +SKIP
+    >>> chosen, table, reason = choose_model(calibration_holdout(tx, "2024-06-30", unit="W"))  # doctest: +SKIP
+    """
+    from ..errors import InputError
+    from .lifetime import holdout_error
+
+    rows = []
+    for name, fit in _fitters().items():
+        try:
+            model = fit(calibration, source=source)
+        except InputError:
+            raise
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            rows.append({"model": name, "holdout_error": np.nan, "loglik": np.nan,
+                         "fit_warning": f"the fit failed ({exc})", "chosen": False})
+            continue
+        error = holdout_error(model, calibration)["total_error"]
+        rows.append({"model": name, "holdout_error": error, "loglik": model.loglik,
+                     "fit_warning": getattr(model, "fit_warning", None), "chosen": False})
+    table = pd.DataFrame(rows, columns=["model", "holdout_error", "loglik", "fit_warning", "chosen"])
+    usable = table[table["fit_warning"].isna() & table["holdout_error"].notna()]
+    if usable.empty:
+        return None, table, "every candidate's fit is on a boundary or ridge, or failed: no model values this base"
+    best = usable["holdout_error"].abs().idxmin()
+    table.loc[best, "chosen"] = True
+    chosen = table.loc[best, "model"]
+    others = [f"{r.model} {r.holdout_error:+.1%}" + (" (flagged: not used)" if isinstance(r.fit_warning, str) else "")
+              for r in table.itertuples() if r.model != chosen]
+    reason = (f"{chosen} predicts the holdout period's purchases best ({table.loc[best, 'holdout_error']:+.1%} on "
+              f"the total; {', '.join(others)})")
+    return chosen, table, reason
+
+
+def _fit(fit, summary, source, **options):
+    """Call a fitter with the file's name for its errors when it takes one."""
+    import inspect
+
+    if "source" in inspect.signature(fit).parameters:
+        options["source"] = source
+    return fit(summary, **options)
+
+
+def experience_covariates(events: pd.DataFrame, customers: pd.Index, *, min_rated: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each customer's experience at each rated step, centred on the step's mean: the covariates.
+
+    Steps rated by fewer than ``min_rated`` customers are left out (their effect cannot be
+    estimated). A customer who did not rate a step counts at the step's mean (0 after centring).
+
+    Returns
+    -------
+    covariates : pandas.DataFrame
+        customers x steps, centred ratings (0 where not rated).
+    ratings : pandas.DataFrame
+        customers x steps, the ratings themselves (NaN where not rated).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"customer_id": ["a", "b", "c"], "step": ["S1"] * 3, "rating": [2.0, 4.0, None]})
+    >>> x, r = experience_covariates(e, pd.Index(["a", "b", "c"]), min_rated=2)
+    >>> x["S1"].tolist(), r["S1"].tolist()
+    ([-1.0, 1.0, 0.0], [2.0, 4.0, nan])
+    """
+    from .churn import experience_matrix
+
+    ratings = experience_matrix(events).reindex(customers)
+    ratings = ratings.loc[:, ratings.notna().sum() >= min_rated]
+    centred = (ratings - ratings.mean()).fillna(0.0)
+    return centred, ratings
+
+
+def _draws(model, n, rng):
+    """Parameter sets drawn from the normal approximation at the maximum, on the log scale for
+    positive parameters (covariance: the inverse Hessian, ``model.covariance``); [] without one."""
+    import dataclasses
+
+    cov = getattr(model, "covariance", None)
+    if cov is None or n <= 0:
+        return []
+    names = list(cov.index)
+    mean = np.array([model.params[k] for k in names], dtype=float)
+    positive = np.array([not str(k).startswith(("life.", "trans.", "dropout.", "purchase.")) for k in names])
+    # Delta method to the log scale for positive parameters: var(log p) = var(p) / p^2.
+    scale = np.where(positive, 1.0 / mean, 1.0)
+    centre = np.where(positive, np.log(mean), mean)
+    sigma = cov.to_numpy(dtype=float) * np.outer(scale, scale)
+    try:
+        sample = rng.multivariate_normal(centre, sigma, size=n, method="eigh")
+    except (ValueError, np.linalg.LinAlgError):
+        return []
+    sample = np.where(positive, np.exp(sample), sample)
+    return [dataclasses.replace(model, params={**model.params, **dict(zip(names, row))}) for row in sample]
+
+
+def _customer_values(model, spend, summary, covariates, terms):
+    """Each customer's lifetime value under a model (and its covariates, when it has them)."""
+    from .lifetime import lifetime_value
+
+    fitted = model if covariates is None else model.given(covariates)
+    return lifetime_value(fitted, spend, summary, horizon=52 * terms["horizon"], margin=terms["margin"],
+                          discount_rate=terms["discount_rate"], periods_per_year=52)
+
+
+def fit_value_model(study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 200,
+                    seed: int = 0, min_rated: int = 30) -> ValueModel | None:
+    """The one value model of a study: base value, value at stake per step, with intervals.
+
+    Parameters
+    ----------
+    study : cem.study.Study
+    target : float
+        The rating each step is raised to for its value at stake.
+    holdout_share : float
+        Last share of the observed period kept aside to choose the model.
+    draws : int
+        Parameter draws of the parametric bootstrap (the intervals).
+    seed : int
+        Seed of the draws: the same study gives the same figures.
+    min_rated : int
+        A step's effect is estimated only when at least this many customers rated it.
+
+    Returns
+    -------
+    ValueModel or None
+        None when the study has no transactions: there is nothing to value in money.
+    """
+    from .gamma_gamma import fit_gamma_gamma
+    from .rfm import calibration_holdout, rfm
+    from .study import study_terms
+
+    terms = study_terms(study)
+    if "transactions" not in study.files:
+        return None
+    source = str(study.files["transactions"])
+    tx = study.transactions()
+    start, end = tx["date"].min(), tx["date"].max()
+    split = start + (end - start) * (1 - holdout_share)
+    chosen, candidates, reason = choose_model(calibration_holdout(tx, split, end, unit="W"), source=source)
+    summary = rfm(tx, unit="W")
+    notes = []
+    empty = pd.DataFrame(columns=["step", "name", "value", "low", "high", "rated", "below_target"])
+    if chosen is None:
+        notes.append("No customer-base model fits this study's purchases without running onto a boundary or ridge; "
+                     "no lifetime value is shown.")
+        return ValueModel(chosen or "none", float("nan"), None, None, terms["currency"], terms["horizon"],
+                          len(summary), empty, None, candidates, reason, target, notes)
+    spend = fit_gamma_gamma(summary, source=source)
+    covariates = ratings = None
+    events = study.events() if "events" in study.files else None
+    if events is not None and "rating" in events.columns:
+        covariates, ratings = experience_covariates(events, summary.index, min_rated=min_rated)
+        if covariates.shape[1] == 0:
+            covariates = None
+    fit = _fitters()[chosen]
+    model = None
+    if covariates is not None:
+        try:
+            model = _fit(fit, summary, source, covariates={"dropout": covariates})
+        except TypeError:  # a model without covariates
+            notes.append(f"{chosen} takes no covariates here: the steps' experience is not valued.")
+        else:
+            if getattr(model, "fit_warning", None):
+                notes.append(f"The fit with the steps' experience is flagged ({model.fit_warning}); the value at "
+                             "stake is not shown and the base is valued without it.")
+                model = None
+    if model is None:
+        covariates = None
+        model = _fit(fit, summary, source)
+    rng = np.random.default_rng(seed)
+    values = _customer_values(model, spend, summary, covariates, terms)
+    base = float(values.sum())
+    sampled = _draws(model, draws, rng)
+    base_draws = [float(_customer_values(m, spend, summary, covariates, terms).sum()) for m in sampled]
+    low, high = (np.percentile(base_draws, [2.5, 97.5]) if base_draws else (None, None))
+    if not sampled:
+        notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
+    at_stake, all_steps = empty, None
+    if covariates is not None:
+        at_stake, all_steps = _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target,
+                                        values)
+    return ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
+                      terms["currency"], terms["horizon"], len(summary), at_stake, all_steps, candidates, reason,
+                      target, notes)
+
+
+def _raised(covariates, ratings, steps, target):
+    """Covariates with the ratings below ``target`` at ``steps`` raised to it (centred like the rest)."""
+    raised = covariates.copy()
+    for step in steps:
+        below = ratings[step] < target
+        raised.loc[below.to_numpy(), step] = target - ratings[step].mean()
+    return raised
+
+
+def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target, values):
+    """Value at stake per step and for all steps at once, with percentile intervals over the draws."""
+    steps = list(covariates.columns)
+
+    def gain(m, which, base_values):
+        return float(_customer_values(m, spend, summary, _raised(covariates, ratings, which, target), terms).sum()
+                     - base_values.sum())
+
+    base_by_draw = [_customer_values(m, spend, summary, covariates, terms) for m in sampled]
+    rows = []
+    for step in steps:
+        point = gain(model, [step], values)
+        spread = [gain(m, [step], b) for m, b in zip(sampled, base_by_draw)]
+        low, high = np.percentile(spread, [2.5, 97.5]) if spread else (np.nan, np.nan)
+        rows.append({"step": step, "name": study.graph.nodes[step].get("name", step) if step in study.graph else step,
+                     "value": point, "low": float(low), "high": float(high),
+                     "rated": int(ratings[step].notna().sum()), "below_target": int((ratings[step] < target).sum())})
+    table = pd.DataFrame(rows).sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    spread = [gain(m, steps, b) for m, b in zip(sampled, base_by_draw)]
+    every = {"value": gain(model, steps, values),
+             "low": float(np.percentile(spread, 2.5)) if spread else None,
+             "high": float(np.percentile(spread, 97.5)) if spread else None}
+    return table, every
