@@ -5,14 +5,19 @@ exactly what a revision did, attribute by attribute, and :func:`diff_summary` sa
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["diff_models", "diff_summary"]
 
 _COLUMNS = ["change", "what", "id", "kind", "attribute", "before", "after"]
 
 
-def diff_models(A, B):
+def diff_models(A: nx.MultiDiGraph, B: nx.MultiDiGraph) -> pd.DataFrame:
     """Differences between two journey graphs, ``A`` (before) and ``B`` (after).
 
     Returns
@@ -61,7 +66,7 @@ def diff_models(A, B):
     return out.reset_index(drop=True)
 
 
-def diff_summary(diff):
+def diff_summary(diff: pd.DataFrame) -> str:
     """One line: how many nodes and links were added, removed and changed.
 
     Examples

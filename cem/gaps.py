@@ -72,7 +72,7 @@ def _name(G, n):
     return d.get("name") or d.get("statement") or n
 
 
-def find_gaps(G):
+def find_gaps(G: nx.MultiDiGraph) -> pd.DataFrame:
     """List the structural gaps of a model.
 
     Parameters
@@ -178,7 +178,7 @@ def find_gaps(G):
     return gaps.reset_index(drop=True)
 
 
-def gap_counts(gaps):
+def gap_counts(gaps: pd.DataFrame) -> pd.DataFrame:
     """Count gaps by type and severity, titled for a client.
 
     Parameters
@@ -199,7 +199,7 @@ def gap_counts(gaps):
     return table.sort_values(["high", "medium", "total"], ascending=False).reset_index(drop=True)
 
 
-def gap_metrics(G, gaps):
+def gap_metrics(G: nx.MultiDiGraph, gaps: pd.DataFrame) -> dict:
     """Key figures of a model and its gaps, for ``metrics.json`` and the report index.
 
     Returns
@@ -223,7 +223,7 @@ def gap_metrics(G, gaps):
     }
 
 
-def explain_gaps(gaps, top=5):
+def explain_gaps(gaps: pd.DataFrame, *, top: int = 5) -> str:
     """A plain-language reading of the gaps for a client, as Markdown.
 
     Text from the model reaches the Markdown as text only (:func:`cem.markup.md_escape`): a

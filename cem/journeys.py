@@ -6,10 +6,15 @@ Every function takes the events table of :func:`cem.readers.read_events` (or of
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .schema import UNDERSERVED
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["dfg", "variants", "funnel", "case_durations", "rework", "conformance",
            "dropoff_and_opportunity"]
@@ -56,7 +61,8 @@ def _coded(events, activity, case="customer_id", timestamp="timestamp"):
     return cases, case_names, acts, act_names, seconds, same
 
 
-def dfg(events, activity="step", case="customer_id", timestamp="timestamp"):
+def dfg(events: pd.DataFrame, *, activity: str = "step", case: str = "customer_id",
+        timestamp: str = "timestamp") -> pd.DataFrame:
     """Directly-follows graph: how often one activity directly follows another within a case.
 
     Events are taken in case and time order; events at the same time keep their file order.
@@ -113,7 +119,8 @@ def dfg(events, activity="step", case="customer_id", timestamp="timestamp"):
     return pd.DataFrame({c: v[order] for c, v in rows.items()})
 
 
-def variants(events, activity="step", case="customer_id", timestamp="timestamp"):
+def variants(events: pd.DataFrame, *, activity: str = "step", case: str = "customer_id",
+             timestamp: str = "timestamp") -> pd.DataFrame:
     """Variants: the distinct paths cases take, with how many cases take each.
 
     Returns
@@ -153,7 +160,7 @@ def variants(events, activity="step", case="customer_id", timestamp="timestamp")
                          "share": counts[order] / len(starts)})
 
 
-def funnel(events, G, case="customer_id"):
+def funnel(events: pd.DataFrame, G: nx.MultiDiGraph, *, case: str = "customer_id") -> pd.DataFrame:
     """Customers reaching each designed customer step, in the journey's order, and drop-off.
 
     Returns
@@ -180,13 +187,13 @@ def funnel(events, G, case="customer_id"):
     return out
 
 
-def case_durations(events, case="customer_id", timestamp="timestamp"):
+def case_durations(events: pd.DataFrame, *, case: str = "customer_id", timestamp: str = "timestamp") -> pd.DataFrame:
     """Time from each case's first to its last event, in days, with its number of events."""
     g = events.groupby(case)[timestamp]
     return pd.DataFrame({"days": (g.max() - g.min()) / pd.Timedelta(days=1), "events": g.size()})
 
 
-def rework(events, activity="step", case="customer_id"):
+def rework(events: pd.DataFrame, *, activity: str = "step", case: str = "customer_id") -> pd.DataFrame:
     """Activities done more than once within a case (not counting repeats in a row at one step).
 
     Returns
@@ -212,7 +219,8 @@ def rework(events, activity="step", case="customer_id"):
     return out.sort_values("cases", ascending=False).reset_index(drop=True)
 
 
-def conformance(events, G, case="customer_id"):
+def conformance(events: pd.DataFrame, G: nx.MultiDiGraph, *,
+                case: str = "customer_id") -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """How closely customers follow the designed order of steps.
 
     Each observed transition between two consecutive events of a case is classed:
@@ -292,7 +300,7 @@ def conformance(events, G, case="customer_id"):
         ["transitions", "designed", "fitness", "skipped_steps", "unexpected"]]
 
 
-def dropoff_and_opportunity(funnel_table, unmet):
+def dropoff_and_opportunity(funnel_table: pd.DataFrame, unmet: pd.DataFrame) -> pd.DataFrame:
     """Steps where customers drop off and needs are underserved at once: the places to act.
 
     Parameters

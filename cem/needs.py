@@ -21,13 +21,18 @@ Formulas (Ulwick's outcome-driven innovation; Reichheld; Berger et al. 1993):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .graph import journey_steps, nodes_of, related
 from .schema import EXTREME_OPPORTUNITY, HIGH_OPPORTUNITY, UNDERSERVED
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "opportunity",
@@ -55,7 +60,7 @@ TOP_BOX = (4, 5)
 
 
 
-def served_class(importance, satisfaction):
+def served_class(importance: float, satisfaction: float) -> str:
     """'underserved' (Opp > 10), 'overserved' (S > I) or 'appropriately served'.
 
     Examples
@@ -71,12 +76,12 @@ def served_class(importance, satisfaction):
     return "appropriately served"
 
 
-def priority_class(opp):
+def priority_class(opp: float) -> str:
     """'extreme' (> 15), 'high' (> 12), 'moderate' (> 10) or '' for an opportunity score."""
     return "extreme" if opp > EXTREME_OPPORTUNITY else "high" if opp > HIGH_OPPORTUNITY else "moderate" if opp > UNDERSERVED else ""
 
 
-def need_table(G):
+def need_table(G: nx.MultiDiGraph) -> pd.DataFrame:
     """One row per need: statement, step, actor, dimension, direction (from the graph).
 
     Examples
@@ -101,8 +106,9 @@ def need_table(G):
     return pd.DataFrame(rows, columns=["need_id", "statement", "step", "actor", "dimension", "direction"])
 
 
-def opportunity(survey, G=None, by=None, need="need_id", importance="importance", satisfaction="satisfaction",
-                box=TOP_BOX):
+def opportunity(survey: pd.DataFrame, G: nx.MultiDiGraph | None = None, *, by: str | None = None,
+                need: str = "need_id", importance: str = "importance", satisfaction: str = "satisfaction",
+                box: tuple[int, ...] = TOP_BOX) -> pd.DataFrame:
     """Importance, satisfaction and opportunity of every need, overall or per segment.
 
     Parameters
@@ -168,8 +174,8 @@ def opportunity(survey, G=None, by=None, need="need_id", importance="importance"
     return out.reset_index(drop=True)
 
 
-def individual_opportunity(survey, need="need_id", respondent="respondent_id", importance="importance",
-                           satisfaction="satisfaction"):
+def individual_opportunity(survey: pd.DataFrame, *, need: str = "need_id", respondent: str = "respondent_id",
+                           importance: str = "importance", satisfaction: str = "satisfaction") -> pd.DataFrame:
     """Each respondent's opportunity profile: respondents x needs, on the 0..20 scale.
 
     ``i = 10 (importance - 1) / 4``, ``s = 10 (satisfaction - 1) / 4``, ``opp = i + max(i - s, 0)``;
@@ -214,7 +220,8 @@ class Segmentation:
     criterion: str
 
 
-def segment_respondents(survey, k=None, ks=range(2, 7), seed=0, **columns):
+def segment_respondents(survey: pd.DataFrame, *, k: int | None = None, ks: Iterable[int] = range(2, 7), seed: int = 0,
+                        **columns: str) -> Segmentation:
     """Cluster respondents on their opportunity profiles (k-means, scikit-learn).
 
     Parameters
@@ -267,7 +274,8 @@ def segment_respondents(survey, k=None, ks=range(2, 7), seed=0, **columns):
                         criterion=criterion)
 
 
-def segment_summary(survey, labels, G=None, top=3, respondent="respondent_id"):
+def segment_summary(survey: pd.DataFrame, labels: pd.Series, G: nx.MultiDiGraph | None = None, *, top: int = 3,
+                    respondent: str = "respondent_id") -> pd.DataFrame:
     """Size of each segment and the needs it finds underserved.
 
     Returns
@@ -303,7 +311,8 @@ KANO_TABLE = pd.DataFrame(
 _KANO_TIE = ["M", "O", "A", "I", "R", "Q"]
 
 
-def kano(survey, need="need_id", functional="functional", dysfunctional="dysfunctional", by=None):
+def kano(survey: pd.DataFrame, *, need: str = "need_id", functional: str = "functional",
+         dysfunctional: str = "dysfunctional", by: str | list[str] | None = None) -> pd.DataFrame:
     """Kano category of each need, with Better and Worse coefficients.
 
     Returns
@@ -337,7 +346,7 @@ def _group(df, by):
     return df.groupby(by, sort=True, observed=True) if by else df.groupby(lambda _: "all")
 
 
-def nps(data, score="nps", by=None):
+def nps(data: pd.DataFrame | pd.Series, *, score: str = "nps", by: str | list[str] | None = None) -> pd.DataFrame:
     """Net Promoter Score: % promoters (9-10) - % detractors (0-6) of 0-10 answers.
 
     Parameters
@@ -370,7 +379,8 @@ def nps(data, score="nps", by=None):
     return out
 
 
-def csat(data, rating="rating", by=None, scale=5, method="top2"):
+def csat(data: pd.DataFrame | pd.Series, *, rating: str = "rating", by: str | list[str] | None = None, scale: int = 5,
+         method: str = "top2") -> pd.DataFrame:
     """Customer satisfaction: % of ratings in the top two boxes of the scale, or the mean.
 
     Examples
@@ -392,7 +402,8 @@ def csat(data, rating="rating", by=None, scale=5, method="top2"):
     return pd.DataFrame({"n": g.count(), "csat": value, "scale": f"1-{scale}", "method": method})
 
 
-def ces(data, effort="effort", by=None, scale=7):
+def ces(data: pd.DataFrame | pd.Series, *, effort: str = "effort", by: str | list[str] | None = None,
+        scale: int = 7) -> pd.DataFrame:
     """Customer effort score: the mean answer on the effort scale (stated with the result).
 
     Examples
@@ -428,7 +439,7 @@ def _rollup(opp, key):
     return out
 
 
-def unmet_by_step(opp, G):
+def unmet_by_step(opp: pd.DataFrame, G: nx.MultiDiGraph) -> pd.DataFrame:
     """Unmet need per step, in the journey's order.
 
     ``unmet = sum(max(I - S, 0))`` over the step's rated needs, ``experience =
@@ -454,7 +465,7 @@ def unmet_by_step(opp, G):
     return out.reset_index()
 
 
-def unmet_by_actor(opp, G):
+def unmet_by_actor(opp: pd.DataFrame, G: nx.MultiDiGraph) -> pd.DataFrame:
     """Unmet need per actor (as :func:`unmet_by_step`), largest first."""
     out = _rollup(opp, "actor").sort_values("unmet", ascending=False)
     out.insert(0, "name", [G.nodes[a].get("name") for a in out.index])
@@ -464,7 +475,7 @@ def unmet_by_actor(opp, G):
     return out.reset_index()
 
 
-def statement_check(G):
+def statement_check(G: nx.MultiDiGraph) -> pd.DataFrame:
     """Needs whose statement is not written as a desired outcome, with a suggested rewrite.
 
     Returns
@@ -482,7 +493,7 @@ def statement_check(G):
     return pd.DataFrame(rows, columns=["need_id", "statement", "problem"])
 
 
-def survey_overview(survey, respondent="respondent_id", need="need_id"):
+def survey_overview(survey: pd.DataFrame, *, respondent: str = "respondent_id", need: str = "need_id") -> dict:
     """How much the survey says: respondents, needs, answers and blanks.
 
     Returns
@@ -496,7 +507,7 @@ def survey_overview(survey, respondent="respondent_id", need="need_id"):
             "rows": int(len(survey)), "blank_answers": blanks}
 
 
-def explain_opportunities(opp, top=5):
+def explain_opportunities(opp: pd.DataFrame, *, top: int = 5) -> str:
     """A plain-language reading of the opportunity table for a client, as Markdown.
 
     Statements and ids reach the Markdown as text only (:func:`cem.markup.md_escape`): no
@@ -533,7 +544,8 @@ def explain_opportunities(opp, top=5):
     return "\n".join(lines)
 
 
-def needs_metrics(survey, opp, segmentation=None, steps=None):
+def needs_metrics(survey: pd.DataFrame, opp: pd.DataFrame, segmentation: Segmentation | None = None,
+                  steps: pd.DataFrame | None = None) -> dict:
     """Key figures of the needs analysis, for ``metrics.json`` and the report index."""
     rated = opp.dropna(subset=["opportunity"])
     best = rated.nlargest(1, "opportunity")

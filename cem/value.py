@@ -13,10 +13,15 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .graph import journey_steps, next_steps
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["step_value", "value_metrics"]
 
@@ -74,7 +79,8 @@ def _events_part(G, events, keys, by):
     return out
 
 
-def step_value(G, needs=None, events=None, by=None):
+def step_value(G: nx.MultiDiGraph, needs: pd.DataFrame | None = None, events: pd.DataFrame | None = None, *,
+               by: str | None = None) -> pd.DataFrame:
     """Value created and lost at each customer step, and cumulated along the journey.
 
     Parameters
@@ -139,7 +145,7 @@ def step_value(G, needs=None, events=None, by=None):
     return out
 
 
-def value_metrics(values):
+def value_metrics(values: pd.DataFrame) -> dict:
     """Key figures of a step-value table for ``metrics.json``."""
     out = {"steps": int(len(values))}
     if "experience" in values.columns and values["experience"].notna().any():
