@@ -20,6 +20,10 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["save_metrics", "save_table", "safe_name", "NAME_MAX_BYTES"]
 
@@ -37,7 +41,7 @@ def _cut_bytes(text, limit):
     return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def safe_name(text, max_bytes=NAME_MAX_BYTES):
+def safe_name(text: object, *, max_bytes: int = NAME_MAX_BYTES) -> str:
     """A file-system-safe name: letters, digits, ``-``, ``_``, ``.``; at most ``max_bytes`` bytes.
 
     A name longer than that is cut and given a stable hash of the whole text, so two long names
@@ -58,7 +62,7 @@ def safe_name(text, max_bytes=NAME_MAX_BYTES):
     return name
 
 
-def save_metrics(folder, section, metrics):
+def save_metrics(folder: str | Path, section: str, metrics: dict) -> Path:
     """Merge one notebook's key figures into ``folder/metrics.json`` under ``section``.
 
     Examples
@@ -79,7 +83,7 @@ def save_metrics(folder, section, metrics):
     return path
 
 
-def save_table(table, folder, name, index=True):
+def save_table(table: pd.DataFrame, folder: str | Path, name: str, *, index: bool = True) -> Path:
     """Write a table a client may open in a spreadsheet: ``folder/tables/<name>.csv``.
 
     Text cells that a spreadsheet would run as a formula are neutralised

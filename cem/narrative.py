@@ -1,15 +1,20 @@
 """The plain-language text of the reports that is not a figure: problems listed for a reader."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .markup import md_escape
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["problems_table", "problems_markdown"]
 
 
-def problems_table(problems):
+def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
     """Problems as a DataFrame (file, where, what, severity) to show in a notebook."""
     import pandas as pd
 
@@ -17,7 +22,7 @@ def problems_table(problems):
                         columns=["file", "where", "what", "severity"])
 
 
-def problems_markdown(problems):
+def problems_markdown(problems: Iterable[Problem]) -> str:
     """Problems as a Markdown list, in full, escaped as text (:func:`cem.markup.md_escape`), for a workshop notebook.
 
     Examples

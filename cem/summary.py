@@ -25,11 +25,15 @@ says which rule ranked. Ties keep the journey's order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .gaps import find_gaps
 from .graph import actors_at, journey_steps, touchpoints_at
+
+if TYPE_CHECKING:
+    from .study import Study
 
 __all__ = ["Priorities", "priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
 
@@ -65,7 +69,7 @@ class Priorities:
         return len(self.table)
 
 
-def missing_inputs(study):
+def missing_inputs(study: Study) -> list[str]:
     """What the study lacks for each kind of evidence, as sentences a client can act on.
 
     Examples
@@ -89,7 +93,7 @@ def missing_inputs(study):
     return out
 
 
-def priorities(study, top=5, target=5.0):
+def priorities(study: Study, *, top: int = 5, target: float = 5.0) -> Priorities:
     """The steps to fix first, with their evidence, best first.
 
     Parameters
@@ -227,7 +231,7 @@ def _evidence(row, currency):
     return ". ".join(p[0].upper() + p[1:] for p in parts)
 
 
-def explain_priorities(plan, links=True):
+def explain_priorities(plan: Priorities, *, links: bool = True) -> str:
     """The priorities as Markdown for the client: one numbered item each, with its evidence and links.
 
     Every text from the model or data reaches the Markdown as text only
@@ -253,7 +257,7 @@ def explain_priorities(plan, links=True):
     return "\n".join(lines)
 
 
-def summary_metrics(plan):
+def summary_metrics(plan: Priorities) -> dict:
     """Key figures for ``metrics.json``: the ranked steps and what ranked them."""
     return {"basis": plan.basis, "missing": list(plan.missing),
             "fix_first": [{"rank": int(r["rank"]), "step": r["step"], "name": r["name"],
