@@ -1,7 +1,9 @@
 """Whole figures: saving one in several formats, and the journey map as a printable poster."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -11,10 +13,17 @@ from ._style import _COL_IN, _FONT, _LABEL_COLS, _LINE_IN, _WRAP, _plain, _plt
 from .journey_draw import journey_map
 from .journey_layout import journey_layout
 
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 __all__ = ["save_figure", "poster", "A3_LANDSCAPE"]
 
 
-def save_figure(ax_or_fig, folder, name, formats=("png", "svg"), dpi=150):
+def save_figure(ax_or_fig: Axes | Figure, folder: str | Path, name: str, *, formats: Iterable[str] = ("png", "svg"),
+                dpi: float = 150) -> list[Path]:
     """Save a figure under ``folder/name.<format>`` for every format; return the paths.
 
     Examples
@@ -40,7 +49,8 @@ def save_figure(ax_or_fig, folder, name, formats=("png", "svg"), dpi=150):
 A3_LANDSCAPE = (16.54, 11.69)
 
 
-def poster(G, gaps=None, steps_per_row=12, title=None, size=A3_LANDSCAPE):
+def poster(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, steps_per_row: int = 12, title: str | None = None,
+           size: tuple[float, float] = A3_LANDSCAPE) -> Figure:
     """The journey map as a poster: one page (A3 landscape by default), the journey in rows.
 
     Steps are split into rows of at most ``steps_per_row``; each row is a compact journey map

@@ -2,14 +2,21 @@
 against the company steps supporting them (:func:`alignment_chart`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..gaps import GAP_TYPES, SEVERITIES
 from ..graph import company_jobs, job_steps, journey_steps, related
 from ._style import SEVERITY_COLORS, _plain, _plt, _wrap
 
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from matplotlib.axes import Axes
+
 __all__ = ["gap_chart", "alignment_chart"]
 
 
-def gap_chart(gaps, ax=None):
+def gap_chart(gaps: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars: how many gaps of each type, stacked by severity.
 
     Parameters
@@ -42,7 +49,7 @@ def gap_chart(gaps, ax=None):
     return ax
 
 
-def alignment_chart(G, ax=None):
+def alignment_chart(G: nx.MultiDiGraph, *, ax: Axes | None = None) -> Axes:
     """Customer steps (top) against the company steps that support them (below), joined by lines.
 
     Customer steps no company step supports, and company steps that support nothing, are drawn

@@ -2,6 +2,9 @@
 :func:`draw_journey` draws that layout, one lane at a time under the stage band."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from ._style import (
     _COL_IN,
     _ENTITY_COLORS,
@@ -13,12 +16,19 @@ from ._style import (
     _plain,
     _plt,
 )
-from .journey_layout import journey_layout
+from .journey_layout import JourneyLayout, journey_layout
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["journey_map", "draw_journey"]
 
 
-def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, font=None, wrap=None, legend=True):
+def journey_map(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, ax: Axes | None = None,
+                title: str | None = None, steps: Sequence[str] | None = None, compact: bool = False,
+                font: float | None = None, wrap: int | None = None, legend: bool = True) -> Axes:
     """Draw the journey map: steps by stage, lanes for company jobs, actors and channels.
 
     Parameters
@@ -57,7 +67,8 @@ def journey_map(G, gaps=None, ax=None, title=None, steps=None, compact=False, fo
     return draw_journey(layout, ax=ax, title=title, font=font, legend=legend)
 
 
-def draw_journey(layout, ax=None, title=None, font=None, legend=True):
+def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | None = None,
+                 font: float | None = None, legend: bool = True) -> Axes:
     """Draw a journey map's layout.
 
     Parameters

@@ -13,12 +13,18 @@ only draws what it is given.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..gaps import SEVERITIES, find_gaps
 from ..graph import anchor_step, company_jobs, job_steps, journey_steps, needs_at, nodes_of, related
 from ..schema import ENTITY_TYPES
 from ._style import _COL_IN, _LABEL_COLS, _LINE_IN, _WRAP, _plain, _wrap
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
 
 __all__ = ["JourneyLayout", "Lane", "journey_layout"]
 
@@ -105,7 +111,8 @@ def _stacked_lines(cells):
     return max((sum(len(lines) for _, lines in v) + 0.4 * (len(v) - 1) for v in cells.values()), default=1) + 1.0
 
 
-def journey_layout(G, gaps=None, steps=None, compact=False, wrap=None):
+def journey_layout(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, steps: Sequence[str] | None = None,
+                   compact: bool = False, wrap: int | None = None) -> JourneyLayout:
     """The journey map's layout: its columns, lanes, cell texts and sizes, without drawing.
 
     Parameters

@@ -2,13 +2,21 @@
 journey, the funnel, and the most frequent variants."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..graph import journey_steps
 from ._style import _plt, _wrap
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["flow_map", "funnel_chart", "variants_chart"]
 
 
-def flow_map(G, transitions, ax=None, min_share=0.005):
+def flow_map(G: nx.MultiDiGraph, transitions: pd.DataFrame, *, ax: Axes | None = None,
+             min_share: float = 0.005) -> Axes:
     """The actual flow drawn over the designed journey.
 
     Customer steps stand left to right in the designed order. Grey arcs below the line are the
@@ -63,7 +71,7 @@ def flow_map(G, transitions, ax=None, min_share=0.005):
     return ax
 
 
-def funnel_chart(funnel, ax=None):
+def funnel_chart(funnel: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Customers reaching each designed step, as bars in the journey's order, with the drop-off."""
     plt = _plt()
     if ax is None:
@@ -80,7 +88,7 @@ def funnel_chart(funnel, ax=None):
     return ax
 
 
-def variants_chart(variants, ax=None, top=10):
+def variants_chart(variants: pd.DataFrame, *, ax: Axes | None = None, top: int = 10) -> Axes:
     """The most frequent variants (paths) and the share of cases that take each."""
     plt = _plt()
     head = variants.head(top)

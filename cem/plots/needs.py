@@ -2,10 +2,19 @@
 per step or actor, and needs by step and actor as a heat map."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from ..graph import journey_steps, needs_at, nodes_of, related
 from ..needs import priority_class
 from ..schema import EXTREME_OPPORTUNITY, HIGH_OPPORTUNITY, UNDERSERVED
 from ._style import _plain, _plt, _wrap
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+    from matplotlib.axes import Axes
+    import numpy as np
 
 __all__ = ["opportunity_landscape", "opportunity_landscapes", "unmet_chart", "needs_heatmap"]
 
@@ -15,7 +24,8 @@ _PRIORITY_COLORS = {"extreme": "#c0392b", "high": "#e67e22", "moderate": "#f1c40
 _SERVED_COLORS = {"underserved": "#c0392b", "appropriately served": "#7f8c8d", "overserved": "#2980b9", "": "#bbbbbb"}
 
 
-def opportunity_landscape(opp, ax=None, top=8, title=None):
+def opportunity_landscape(opp: pd.DataFrame, *, ax: Axes | None = None, top: int = 8,
+                          title: str | None = None) -> Axes:
     """The opportunity landscape: importance (x) against satisfaction (y), 0..10.
 
     The lines ``Opp = 10, 12, 15`` (``S = 2I - Opp``) bound the underserved, high and extreme
@@ -78,7 +88,8 @@ def _label_points(ax, rows, gap=0.45):
                                                                                   color="#7f8c8d"))
 
 
-def opportunity_landscapes(opp, by, axes=None, top=5):
+def opportunity_landscapes(opp: pd.DataFrame, by: str, *, axes: np.ndarray | Sequence[Axes] | None = None,
+                           top: int = 5) -> np.ndarray | Sequence[Axes]:
     """One opportunity landscape per segment, side by side; returns the array of axes."""
     plt = _plt()
     segments = list(dict.fromkeys(opp[by].dropna()))
@@ -94,7 +105,7 @@ def opportunity_landscapes(opp, by, axes=None, top=5):
     return axes
 
 
-def unmet_chart(rollup, ax=None, label="name"):
+def unmet_chart(rollup: pd.DataFrame, *, ax: Axes | None = None, label: str = "name") -> Axes:
     """Unmet need per step (or actor) as bars, in the order given; the colour shows its largest
     opportunity (red: some need is underserved).
 
@@ -117,7 +128,7 @@ def unmet_chart(rollup, ax=None, label="name"):
     return ax
 
 
-def needs_heatmap(G, opp=None, ax=None):
+def needs_heatmap(G: nx.MultiDiGraph, opp: pd.DataFrame | None = None, *, ax: Axes | None = None) -> Axes:
     """Needs per step and actor: how many needs each actor has at each customer step, or, given
     the survey's opportunity table, the largest opportunity there (the hot spots).
 

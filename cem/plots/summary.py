@@ -1,12 +1,19 @@
 """The summary's figure: what to fix first."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._style import _plt, _wrap
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..summary import Priorities
 
 __all__ = ["priority_chart"]
 
 
-def priority_chart(plan, ax=None):
+def priority_chart(plan: Priorities, *, ax: Axes | None = None) -> Axes:
     """What to fix first: each step's priority as stacked bars of its parts, best at the top.
 
     Parameters

@@ -2,7 +2,14 @@
 step, each step's effect on churn, the spread of lifetime values and the holdout check."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from ._style import _plain, _plt, _wrap
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart"]
 
@@ -11,7 +18,7 @@ def _step_labels(values, width=18):
     return ["\n".join(_wrap(n, width, 3)) for n in values["name"].fillna(values["step"])]
 
 
-def experience_curve(values, ax=None):
+def experience_curve(values: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """The experience along the journey: each step's importance-weighted satisfaction (0..1),
     the running value over the steps so far, and the mean event rating (1-5, right axis).
 
@@ -42,7 +49,7 @@ def experience_curve(values, ax=None):
     return ax
 
 
-def value_waterfall(values, ax=None, column="net"):
+def value_waterfall(values: pd.DataFrame, *, ax: Axes | None = None, column: str = "net") -> Axes:
     """Value created and lost per step as a waterfall: each bar starts where the journey's running
     total stands, green when the step adds value (revenue above its cost to serve), red when it
     costs more than it brings.
@@ -67,7 +74,8 @@ def value_waterfall(values, ax=None, column="net"):
     return ax
 
 
-def step_effects_chart(table, ax=None, names=None):
+def step_effects_chart(table: pd.DataFrame, *, ax: Axes | None = None,
+                       names: Mapping[str, str] | None = None) -> Axes:
     """Each step's effect on churn with its 95 % interval (log-odds per rating point; left of zero:
     a better experience there keeps customers)."""
     plt = _plt()
@@ -87,7 +95,7 @@ def step_effects_chart(table, ax=None, names=None):
     return ax
 
 
-def clv_distribution(clv, ax=None, currency=""):
+def clv_distribution(clv: pd.Series, *, ax: Axes | None = None, currency: str = "") -> Axes:
     """Histogram of customer lifetime values, with the mean and the top decile's share."""
     plt = _plt()
     if ax is None:
@@ -105,7 +113,7 @@ def clv_distribution(clv, ax=None, currency=""):
     return ax
 
 
-def holdout_chart(by_frequency, ax=None):
+def holdout_chart(by_frequency: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Predicted against actual holdout purchases by calibration frequency (the papers' check)."""
     plt = _plt()
     if ax is None:
