@@ -21,7 +21,9 @@ from __future__ import annotations
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CemError
 from . import outdir
@@ -31,6 +33,9 @@ from .kernels import KERNEL_NAME, ensure_kernel
 from .runs import _fingerprint, plan_runs
 from .suite import SUITE, default_notebooks_dir
 
+if TYPE_CHECKING:
+    from .runs import RunResult
+
 __all__ = ["Stopped", "check_settings", "run_report"]
 
 
@@ -39,7 +44,7 @@ def _bar(done, total, width=24):
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
-def check_settings(timeout=600, jobs=1):
+def check_settings(*, timeout: float = 600, jobs: int = 1) -> None:
     """Refuse settings of a batch that cannot work, before anything runs or is written.
 
     Examples
@@ -73,9 +78,11 @@ def _on_signal(signum, frame):
     raise Stopped(signum)
 
 
-def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, echo=None, jobs=1,
-               resume=False, by=None, executor="local", scheduler=None, pdf=False, warm=True,
-               into_existing=False):
+def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir: str | Path | None = None,
+               kernel_name: str = KERNEL_NAME, timeout: float = 600, echo: Callable[[str], object] | None = None,
+               jobs: int = 1, resume: bool = False, by: str | None = None, executor: str = "local",
+               scheduler: str | None = None, pdf: bool = False, warm: bool = True,
+               into_existing: bool = False) -> list[RunResult]:
     """Run the suite on every study (and segment) and write ``out/index.html``.
 
     Parameters
@@ -130,7 +137,7 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
     with the batch however it ends (``kill -9`` included) and write nothing after it. Half-made
     runs are staged in marked hidden folders, cleared on the next start.
     """
-    check_settings(timeout, jobs)
+    check_settings(timeout=timeout, jobs=jobs)
     notebooks_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     missing = [n for n in SUITE if not (notebooks_dir / n).is_file()]
     if missing:
@@ -151,7 +158,7 @@ def run_report(studies, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeou
         outdir.clear_staging(out)
         settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir), "cem": _cem_version(),
                     "kernel": kernel_name}
-        runs, unplanned, order = plan_runs(studies, by, out=out, settings=settings)
+        runs, unplanned, order = plan_runs(studies, by=by, out=out, settings=settings)
         return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume,
                           client, pdf, warm, lock.token)
     finally:

@@ -22,7 +22,7 @@ __all__ = ["OFFLINE_FLAGS", "chromium_command", "find_chromium", "print_pdf", "s
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
-def find_chromium():
+def find_chromium() -> str:
     """The path of a Chromium-family browser.
 
     Raises
@@ -104,7 +104,7 @@ def _run(args, what, timeout):
         raise CemError(f"Chromium could not {what}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
 
 
-def print_pdf(html_path, pdf_path, timeout=120):
+def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 120) -> Path:
     """Print an HTML file to a paginated PDF (page size and margins from the page's print styles, no header/footer).
 
     Returns
@@ -122,7 +122,8 @@ def print_pdf(html_path, pdf_path, timeout=120):
     return pdf_path
 
 
-def screenshot(html_path, png_path, width=1280, height=900, timeout=120):
+def screenshot(html_path: str | Path, png_path: str | Path, *, width: int = 1280, height: int = 900,
+               timeout: float = 120) -> Path:
     """Take a PNG screenshot of an HTML file as Chromium renders it."""
     html_path, png_path = Path(html_path).resolve(), Path(png_path)
     _run([f"--window-size={width},{height}", f"--screenshot={png_path.resolve()}", html_path.as_uri()],

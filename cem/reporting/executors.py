@@ -41,9 +41,9 @@ def _worker_pool(kernel_name, cwd, spare):
 def _run_task(run, out, notebooks_dir, kernel_name, timeout, pdf, warm, token=None):
     """What a worker does for one run (local process pool or Dask worker)."""
     pool = _worker_pool(kernel_name, notebooks_dir, 1) if warm else None
-    return run_study(run.study, out, notebooks_dir, kernel_name, timeout, run_name=run.name,
-                     segment=run.segment, pool=pool, pdf=pdf, token=token, identity=run.identity,
-                     inputs=run.inputs)
+    return run_study(run.study, out, notebooks_dir=notebooks_dir, kernel_name=kernel_name, timeout=timeout,
+                     run_name=run.name, segment=run.segment, pool=pool, pdf=pdf, token=token,
+                     identity=run.identity, inputs=run.inputs)
 
 
 def _lost(run, exc):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..errors import CemError
@@ -86,7 +87,7 @@ def _index_results(results, earlier):
     return list(results) + rest
 
 
-def write_index(out, results, earlier=None):
+def write_index(out: str | Path, results: Iterable[RunResult], *, earlier: Mapping[str, dict] | None = None) -> Path:
     """Write ``out/index.html``: one row per run in the folder with status, links, key figures and errors.
 
     The runs of this batch come first, in their order, then the runs of earlier batches still in

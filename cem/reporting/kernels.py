@@ -27,8 +27,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CemError
+
+if TYPE_CHECKING:
+    from jupyter_client.kernelspec import KernelSpec
 
 __all__ = ["KERNEL_NAME", "KernelPool", "PRELOAD", "ensure_kernel"]
 
@@ -40,7 +44,7 @@ PRELOAD = ("numpy", "pandas", "matplotlib.pyplot", "networkx", "scipy.optimize",
            "IPython.display", "cem", "cem.plots", "cem.needs", "cem.clv", "cem.journeys", "cem.value")
 
 
-def ensure_kernel(name=KERNEL_NAME):
+def ensure_kernel(name: str = KERNEL_NAME) -> KernelSpec:
     """Make sure the Jupyter kernel ``name`` runs this Python; install it here if missing.
 
     Raises

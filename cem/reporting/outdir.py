@@ -57,7 +57,7 @@ STAGING_MARKER = ".cem-staging"
 INDEX_GENERATOR = "cem report"
 
 
-def run_name(study, value=None):
+def run_name(study: object, value: object = None) -> str:
     """The folder name of a run: the study's name, and the segment value, made safe.
 
     When making the text safe changed it (a space, a slash, a tab, a cut), a hash of the exact
@@ -88,7 +88,7 @@ def _is_cem_index(path):
         "<title>cem reports</title>" in head and "<th>run</th><th>status</th><th>reports</th>" in head)
 
 
-def claim_folder(out, into_existing=False):
+def claim_folder(out: str | Path, *, into_existing: bool = False) -> Path:
     """Check that cem may write its reports into ``out``, and mark it as a cem report folder.
 
     Parameters
@@ -241,7 +241,7 @@ def _read_holder(fd):
         return {}
 
 
-def holds_lock(out, token):
+def holds_lock(out: str | Path, token: str) -> bool:
     """Whether the batch of ``token`` still holds the lock of ``out`` (it is alive and writing there).
 
     A worker asks before it moves a run into place: when the batch that started it has ended (by
@@ -266,7 +266,7 @@ def holds_lock(out, token):
         os.close(fd)
 
 
-def new_staging(out, run, token=""):
+def new_staging(out: str | Path, run: str, token: str = "") -> Path:
     """A hidden staging folder for ``run`` in ``out``, marked as cem's own."""
     staging = Path(tempfile.mkdtemp(prefix=f".{run}.", dir=out))
     try:
@@ -278,7 +278,7 @@ def new_staging(out, run, token=""):
     return staging
 
 
-def clear_staging(out):
+def clear_staging(out: str | Path) -> list[str]:
     """Remove what interrupted batches left half-made in ``out``: cem's marked staging folders only.
 
     Call it while holding the folder's lock (then no staging folder is in use). Hidden folders
@@ -313,7 +313,7 @@ def clear_staging(out):
     return removed
 
 
-def is_run_folder(path):
+def is_run_folder(path: str | Path) -> bool:
     """Whether ``path`` is a run folder cem wrote (its ``run.json`` is cem's)."""
     record = _read_record(Path(path))
     return record is not None
@@ -332,7 +332,7 @@ def _read_record(folder):
     return data
 
 
-def read_runs(out):
+def read_runs(out: str | Path) -> dict[str, dict]:
     """The runs in a report folder: ``{folder name: run.json record}``, failed attempts included.
 
     Examples
@@ -354,7 +354,7 @@ def read_runs(out):
     return runs
 
 
-def move_into_place(staging, final):
+def move_into_place(staging: str | Path, final: str | Path) -> Path:
     """Move a finished staging folder to ``final``, replacing it only when it is a cem run.
 
     Raises
@@ -376,14 +376,14 @@ def move_into_place(staging, final):
     return final
 
 
-def remove_staging(staging):
+def remove_staging(staging: str | Path) -> None:
     """Remove a staging folder of cem's (one holding the staging marker); anything else is left."""
     staging = Path(staging)
     if staging.is_dir() and not staging.is_symlink() and (staging / STAGING_MARKER).is_file():
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def remove_run(folder):
+def remove_run(folder: str | Path) -> None:
     """Remove a run folder cem wrote (it holds cem's ``run.json``); anything else is left."""
     folder = Path(folder)
     if is_run_folder(folder):

@@ -19,7 +19,9 @@ import subprocess
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CemError, InputError
 from ..study import check_study
@@ -30,6 +32,9 @@ from .kernels import KERNEL_NAME
 from .outdir import safe_name
 from .pages import notebook_to_html
 from .suite import SUITE, default_notebooks_dir
+
+if TYPE_CHECKING:
+    from .kernels import KernelPool
 
 __all__ = ["Run", "RunResult", "plan_runs", "run_study"]
 
@@ -97,7 +102,8 @@ def _fingerprint(folder):
     return out
 
 
-def plan_runs(studies, by=None, out=None, settings=None):
+def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str | Path | None = None,
+              settings: dict | None = None) -> tuple[list[Run], list[RunResult], list[str]]:
     """The runs of a batch: one per study, or one per study and value of the column ``by``.
 
     Parameters
@@ -169,8 +175,10 @@ def plan_runs(studies, by=None, out=None, settings=None):
     return runs, failed, order
 
 
-def run_study(study_path, out, notebooks_dir=None, kernel_name=KERNEL_NAME, timeout=600, run_name=None,
-              segment=None, pool=None, pdf=False, token=None, identity="", inputs=""):
+def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | Path | None = None,
+              kernel_name: str = KERNEL_NAME, timeout: float = 600, run_name: str | None = None,
+              segment: Sequence[str] | None = None, pool: KernelPool | None = None, pdf: bool = False,
+              token: str | None = None, identity: str = "", inputs: str = "") -> RunResult:
     """Execute the suite on one study (or one segment of it); move the finished run into ``out/<run>``.
 
     Parameters

@@ -21,7 +21,7 @@ SUITE = {
 }
 
 
-def default_notebooks_dir():
+def default_notebooks_dir() -> Path:
     """The suite's folder: ``cem/notebooks`` inside the installed package.
 
     Examples
