@@ -57,7 +57,7 @@ margin: 0.3            # share of revenue kept as margin
 """
 
 
-def yaml_scalar(value):
+def yaml_scalar(value: object) -> str:
     r"""A value as one line of YAML that reads back as exactly that value.
 
     Text is written double-quoted with escapes (a colon, a ``#``, a line break or a quote in a
@@ -86,7 +86,7 @@ def _survey_template(needs):
     return out.getvalue()
 
 
-def new_study(folder, example=None):
+def new_study(folder: str | Path, example: str | None = None) -> list[Path]:
     """Write a new study folder; refuse to touch one that already holds a model.
 
     Parameters

@@ -21,13 +21,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
 from .graph import journey_steps, nodes_of, related
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "event_log", "write_event_log"]
 
@@ -42,7 +47,7 @@ _KANO_PAIRS = {  # category -> (functional answers, dysfunctional answers) that 
 }
 
 
-def customer_needs(G):
+def customer_needs(G: nx.MultiDiGraph) -> list[str]:
     """Needs a customer survey asks about: those of actors of customer entities, or of
     customer steps when no actor is named."""
     out = []
@@ -64,8 +69,10 @@ def _ratings(rng, mean, lean, size, sd=0.75):
     return np.clip(np.rint(mean + lean + rng.normal(0, sd, size)), 1, 5)
 
 
-def survey(G, n=400, seed=0, underserved=None, segment_needs=None, segment_share=0.3,
-           segment_names=("mainstream", "demanding"), blank=0.02, kano=True):
+def survey(G: nx.MultiDiGraph, *, n: int = 400, seed: int = 0, underserved: Sequence[str] | None = None,
+           segment_needs: Sequence[str] | None = None, segment_share: float = 0.3,
+           segment_names: tuple[str, str] = ("mainstream", "demanding"), blank: float = 0.02,
+           kano: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Generate survey answers and customers with planted effects.
 
     Parameters
@@ -175,8 +182,9 @@ def _check_count(option, value, least=1):
         raise InputError.single(option, f"must be {what}; got {value!r}")
 
 
-def check_options(G=None, respondents=400, customers=2000, prospects=1000, planted_step=None,
-                  purchase_value=1000.0, seed=0, log_events=None):
+def check_options(G: nx.MultiDiGraph | None = None, *, respondents: int = 400, customers: int = 2000,
+                  prospects: int = 1000, planted_step: str | None = None, purchase_value: float = 1000.0,
+                  seed: int = 0, log_events: int | None = None) -> None:
     """Refuse generator options that cannot make data, each named as its command-line option.
 
     Called before anything is written, so a bad option leaves no half-written study.
@@ -220,8 +228,10 @@ def check_options(G=None, respondents=400, customers=2000, prospects=1000, plant
                                        f"; the customer steps are {', '.join(steps[:12])}"))
 
 
-def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000, prospects=1000,
-                     planted_step=None, effect=-0.9, purchase_value=1000.0, **options):
+def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int = 400, seed: int = 0,
+                     force: bool = False, customers: int = 2000, prospects: int = 1000,
+                     planted_step: str | None = None, effect: float = -0.9, purchase_value: float = 1000.0,
+                     **options: object) -> list[Path]:
     """Write a study's generated data: survey, customers, events and transactions, and the truth.
 
     The first ``n`` of ``customers`` answered the survey; ``prospects`` more people appear in
@@ -252,11 +262,13 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000
     from .convert import load_model
     from .readers import find_model_file
 
-    check_options(None, n, customers, prospects, planted_step, purchase_value, seed)
+    given = dict(respondents=n, customers=customers, prospects=prospects, planted_step=planted_step,
+                 purchase_value=purchase_value, seed=seed)
+    check_options(**given)  # before the model is read: a bad count is said at once
     study = Path(study)
     model_file = find_model_file(study)
     G = load_model(model_file)
-    check_options(G, n, customers, prospects, planted_step, purchase_value, seed)
+    check_options(G, **given)
     out = Path(out) if out is not None else model_file.parent
     names = ["survey.csv", "customers.csv", "events.csv", "transactions.csv", "synth_truth.json"]
     existing = [out / x for x in names if (out / x).exists()]
@@ -307,8 +319,9 @@ def write_study_data(study, out=None, n=400, seed=0, force=False, customers=2000
     return written + [out / x for x in names]
 
 
-def transactions(n_customers=2000, bgnbd=(0.25, 4.0, 0.8, 2.5), gamma_gamma=(6.0, 4.0, 15.0), start="2024-01-01",
-                 acquisition_weeks=12, weeks=78, seed=0, id_prefix="C"):
+def transactions(n_customers: int = 2000, *, bgnbd: tuple[float, float, float, float] = (0.25, 4.0, 0.8, 2.5),
+                 gamma_gamma: tuple[float, float, float] = (6.0, 4.0, 15.0), start: str = "2024-01-01",
+                 acquisition_weeks: int = 12, weeks: int = 78, seed: int = 0, id_prefix: str = "C") -> pd.DataFrame:
     """Purchases drawn from known BG/NBD and Gamma-Gamma parameters.
 
     Each customer is born (first purchase) at a uniform time in the first ``acquisition_weeks``,
@@ -360,8 +373,10 @@ def transactions(n_customers=2000, bgnbd=(0.25, 4.0, 0.8, 2.5), gamma_gamma=(6.0
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": np.round(amount[order], 2)})
 
 
-def journey_events(G, customer_ids, prospects=0, seed=0, planted_step=None, effect=-0.9, base_churn=0.2,
-                   rated=0.7, purchase_value=1000.0, start="2024-01-01"):
+def journey_events(G: nx.MultiDiGraph, customer_ids: Iterable[str], *, prospects: int = 0, seed: int = 0,
+                   planted_step: str | None = None, effect: float = -0.9, base_churn: float = 0.2,
+                   rated: float = 0.7, purchase_value: float = 1000.0,
+                   start: str = "2024-01-01") -> tuple[pd.DataFrame, pd.Series, dict]:
     """Touchpoint events along the designed journey, with a planted effect of one step on churn.
 
     Prospects walk the steps before purchase and drop off (a quarter at each step); customers
@@ -430,7 +445,8 @@ def journey_events(G, customer_ids, prospects=0, seed=0, planted_step=None, effe
     return events, churned, truth
 
 
-def event_log(G, n_events=1_000_000, seed=0, start="2024-01-01"):
+def event_log(G: nx.MultiDiGraph, n_events: int = 1_000_000, *, seed: int = 0,
+              start: str = "2024-01-01") -> pd.DataFrame:
     """A large event log along the designed journey, generated vectorised (for scale tests).
 
     Cases start at the first customer step and move on: to the designed next step (80 %),
@@ -481,7 +497,8 @@ def event_log(G, n_events=1_000_000, seed=0, start="2024-01-01"):
     })
 
 
-def write_event_log(study, out, n_events, seed=0, force=False):
+def write_event_log(study: str | Path, out: str | Path, n_events: int, *, seed: int = 0,
+                    force: bool = False) -> list[Path]:
     """Write a large generated event log, ``events.parquet``, as a study of its own in ``out``.
 
     The study's model and study.yaml are copied beside it, so ``out`` is a complete study folder
