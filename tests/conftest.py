@@ -77,3 +77,16 @@ def growth(make, run, n, folder, suffix=""):
     run(small)  # imports and caches warmed before timing
     t_small, t_large = timed(lambda: run(small), 3), timed(lambda: run(large), 2)
     return t_large / t_small, t_small, t_large
+
+
+#: The help desk event log (data/external/helpdesk): a real study, read by the journey and XES tests.
+HELPDESK = ROOT / "data" / "external" / "helpdesk"
+
+
+def events_by_hour(rows):
+    """Events from (case, hour, step) rows."""
+    import pandas as pd
+
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    return pd.DataFrame({"customer_id": [r[0] for r in rows], "timestamp": [t0 + pd.Timedelta(hours=r[1]) for r in rows],
+                         "step": [r[2] for r in rows]})

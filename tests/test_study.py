@@ -1,13 +1,17 @@
-"""A Study reads each data file once and hands the same validated tables to every analysis."""
+"""A Study reads each data file once and hands the same validated tables to every analysis; it reads the
+settings with the model, joins the customers and keeps one segment only."""
 import json
 import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from cem.errors import InputError
-from cem.study import check_study, load_study
+from cem.readers import read_customers, read_survey
+from cem.study import check_study, join_customers, load_study
+from cem.study import parse_segment, segment_values, select_segment
 from conftest import EXAMPLES, MINI
 
 # Runs in a child process: an audit hook (PEP 578) sees every open of a file, by any library
@@ -87,3 +91,137 @@ def test_a_study_without_the_file_says_so(tmp_path):
 def test_check_study_keeps_what_it_read():
     study, _ = check_study(EXAMPLES / "solar")
     assert set(study._read) == set(study.files)
+
+
+# --- Loading a study: settings with the model, problems of both, links out of the folder
+
+def test_load_study_reads_settings_and_lists_data(tmp_path):
+    (tmp_path / "model.yaml").write_text(MINI)
+    (tmp_path / "study.yaml").write_text("title: Bikes\ncurrency: CHF\ndiscount_rate: 0.1\nhorizon: 5\n")
+    (tmp_path / "survey.csv").write_text("respondent_id,need_id,importance,satisfaction\n")
+    study = load_study(tmp_path)
+    assert study.title == "Bikes" and study.config["discount_rate"] == 0.1
+    assert study.graph.graph["currency"] == "CHF"  # the study's currency wins
+    assert set(study.files) == {"survey"} and "events" in study.missing()
+
+
+def test_bad_study_settings_reported_with_model_problems(tmp_path):
+    (tmp_path / "model.yaml").write_text(MINI.replace("stage: use}", "stage: usage}"))
+    (tmp_path / "study.yaml").write_text("title: Bikes\ndiscount_rte: 0.1\nmargin: 1.5\n")
+    with pytest.raises(InputError) as info:
+        load_study(tmp_path)
+    lines = [str(p) for p in info.value.problems]
+    assert any("model.yaml:13: steps[S2].stage" in l for l in lines)
+    assert any("study.yaml:2: discount_rte: unknown setting 'discount_rte'" in l and "'discount_rate'" in l for l in lines)
+    assert any("study.yaml:3: margin: margin must be a share of revenue from 0 to 1 (0.3 is 30%); got 1.5" in l for l in lines)
+
+
+@pytest.mark.parametrize("name", ["survey.csv", "events.csv", "customers.csv", "study.yaml", "model.yaml"])
+def test_a_link_out_of_the_study_is_refused_without_echoing_its_target(tmp_path, name):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET\n")
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "model.yaml").write_text(MINI)
+    (folder / name).unlink(missing_ok=True)
+    (folder / name).symlink_to(secret)
+    with pytest.raises(InputError) as info:
+        load_study(folder)
+    text = str(info.value)
+    assert f"{folder / name}: is a symbolic link to a file outside the study folder" in text
+    assert "TOP-SECRET" not in text
+
+
+# --- The customers join
+
+def write(tmp_path, text, name="survey.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_customers_join_and_checks(tmp_path):
+    good = write(tmp_path, "customer_id,segment\nr1,a\nr2,b\n", "customers.csv")
+    customers, _ = read_customers(good)
+    survey, _ = read_survey(write(tmp_path, "respondent_id,need_id,importance\nr1,N1,5\nr2,N1,1\n"))
+    assert join_customers(survey, customers)["segment"].tolist() == ["a", "b"]
+    bad = write(tmp_path, "customer_id,segment\nr1,a\nr1,b\n,c\n", "customers.csv")
+    with pytest.raises(InputError) as info:
+        read_customers(bad)
+    lines = [str(p) for p in info.value.problems]
+    assert lines == [f"{bad}:4: customer_id is blank", f"{bad}:2,3: customer_id repeated (r1); one row per customer"]
+
+
+# --- Segments: a study looked at for one group of customers; every loader keeps that group only
+
+SOLAR = EXAMPLES / "solar"
+
+
+def test_parse_segment_forms():
+    assert parse_segment("segment=mainstream") == ("segment", "mainstream")
+    assert parse_segment(["region", "north"]) == ("region", "north")
+    assert parse_segment(None) is None and parse_segment("") is None
+    with pytest.raises(InputError, match="not column=value"):
+        parse_segment("mainstream")
+
+
+def test_segment_values_come_from_customers():
+    assert segment_values(load_study(SOLAR), "segment") == ["early_adopter", "mainstream"]
+    assert segment_values(load_study(SOLAR), "region") == sorted(
+        pd.read_csv(SOLAR / "customers.csv")["region"].unique())
+
+
+def test_unknown_column_is_named_with_the_files_looked_in():
+    with pytest.raises(InputError) as err:
+        segment_values(load_study(SOLAR), "segmnet")
+    text = str(err.value.problems[0])
+    assert "customers.csv" in text and "no column 'segmnet'" in text and "did you mean 'segment'" in text
+
+
+def test_every_loader_keeps_the_segment_only():
+    customers = pd.read_csv(SOLAR / "customers.csv", dtype=str)
+    ids = set(customers.loc[customers["segment"] == "mainstream", "customer_id"])
+    study = load_study(SOLAR, segment="segment=mainstream")
+    assert study.title.endswith("(segment = mainstream)")
+    answers = study.survey()
+    events = study.events()
+    tx = study.transactions()
+    table = study.customers()
+    assert set(answers["respondent_id"]) <= ids and set(answers["segment"]) == {"mainstream"}
+    assert set(events["customer_id"]) <= ids and len(events) > 0
+    assert set(tx["customer_id"]) <= ids and len(tx) > 0
+    assert set(table.index) == ids
+    # Together the segments make the whole: nothing lost, nothing counted twice.
+    whole = load_study(SOLAR).survey()
+    other = load_study(SOLAR, segment=("segment", "early_adopter")).survey()
+    assert len(answers) + len(other) == len(whole[whole["segment"].notna()])
+
+
+def test_a_value_no_customer_has_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        check_study(SOLAR, segment="segment=enterprise")
+    message = str(err.value.problems[0])
+    assert "no customer has segment = 'enterprise'" in message and "early_adopter, mainstream" in message
+
+
+def test_select_segment_through_customer_ids(tmp_path):
+    (tmp_path / "customers.csv").write_text("customer_id,tier\na,gold\nb,silver\n")
+    (tmp_path / "model.yaml").write_text(MINI)
+    study = load_study(tmp_path, segment="tier=gold")
+    tx = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [1, 2, 3]})
+    assert select_segment(tx, study)["amount"].tolist() == [1, 3]
+
+
+
+def test_a_segment_value_that_selects_nobody_is_an_input_error_from_load_study():
+    """Once an analysis of nobody died deep inside numpy ('zero-size array'); now the load says why."""
+    import pytest
+
+    from cem import InputError, load_study
+    from conftest import EXAMPLES
+
+    with pytest.raises(InputError) as info:
+        load_study(EXAMPLES / "solar", segment=("segment", "demanding"))
+    (problem,) = info.value.problems
+    assert "no customer has segment = 'demanding'; its values are early_adopter, mainstream" in str(problem)
+    assert load_study(EXAMPLES / "solar", segment="segment=mainstream").segment == ("segment", "mainstream")

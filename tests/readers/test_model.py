@@ -1,7 +1,9 @@
-"""Each class of validation error, on a small broken model, with the exact place named."""
+"""Model files (cem.readers.model): each class of validation error, on a small broken model, with the exact
+place named; the model file found in a folder."""
 import pytest
 
 from cem import InputError, load_model
+from cem.readers import find_model_file
 from conftest import MINI
 
 
@@ -201,3 +203,10 @@ def test_suggestions_stop_after_the_first_ones(write_model):
     # Every bad reference is counted (20 printed, the rest summed up); only the first get a hint.
     assert "... and 130 more like this" in str(info.value)
     assert str(info.value).count("did you mean") == 20
+
+
+def test_find_model_file(tmp_path):
+    with pytest.raises(InputError, match="holds no model"):
+        find_model_file(tmp_path)
+    (tmp_path / "model.yml").write_text(MINI)
+    assert find_model_file(tmp_path).name == "model.yml"

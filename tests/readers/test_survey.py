@@ -1,13 +1,12 @@
-"""Survey input: long and wide forms, the customers join, and one clear line per problem."""
+"""Survey input (cem.readers.survey): long and wide forms, and one clear line per problem."""
 import subprocess
 import sys
 
 import pytest
 
 from cem import InputError, load_model
-from cem.study import join_customers
 from cem.needs import survey_overview
-from cem.readers import read_customers, read_survey
+from cem.readers import read_survey
 from conftest import EXAMPLES, MINI
 
 
@@ -103,18 +102,6 @@ def test_kano_answers_as_words_or_codes(tmp_path, G):
                      "5 dislike; got 'maybe'"]
 
 
-def test_customers_join_and_checks(tmp_path):
-    good = write(tmp_path, "customer_id,segment\nr1,a\nr2,b\n", "customers.csv")
-    customers, _ = read_customers(good)
-    survey, _ = read_survey(write(tmp_path, "respondent_id,need_id,importance\nr1,N1,5\nr2,N1,1\n"))
-    assert join_customers(survey, customers)["segment"].tolist() == ["a", "b"]
-    bad = write(tmp_path, "customer_id,segment\nr1,a\nr1,b\n,c\n", "customers.csv")
-    with pytest.raises(InputError) as info:
-        read_customers(bad)
-    lines = [str(p) for p in info.value.problems]
-    assert lines == [f"{bad}:4: customer_id is blank", f"{bad}:2,3: customer_id repeated (r1); one row per customer"]
-
-
 def test_latin1_file_is_read_with_a_warning(tmp_path, G):
     path = tmp_path / "survey.csv"
     path.write_bytes("respondent_id,need_id,importance,satisfaction,city\nr1,N1,5,2,Zürich\n".encode("latin-1"))
@@ -198,9 +185,3 @@ def test_the_wide_mapping_cannot_put_two_needs_on_one_column(tmp_path, G):
     (line,) = problems(p, G, {"wide": {"N1": {"importance": "Q5", "satisfaction": "Q6"},
                                        "N2": {"importance": "Q5"}}})
     assert line.startswith(f"{p}:1: ") and "need 'N2' (importance)" in line and "need 'N1' (importance)" in line
-
-
-def test_customer_ids_compare_in_nfc(tmp_path):
-    p = write(tmp_path, "customer_id,segment\nRen\u00e9,a\nRene\u0301,b\n", "customers.csv")
-    with pytest.raises(InputError, match="customer_id repeated"):
-        read_customers(p)
