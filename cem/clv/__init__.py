@@ -6,6 +6,9 @@ One model per module, each with its formula and sources:
   :func:`calibration_holdout`) and whether there are enough customers to fit (:func:`too_few_to_fit`);
 * :mod:`cem.clv.bgnbd`: BG/NBD (Fader, Hardie & Lee 2005), :func:`fit_bgnbd`;
 * :mod:`cem.clv.pareto_nbd`: Pareto/NBD (Schmittlein, Morrison & Colombo 1987), :func:`fit_pareto_nbd`;
+* :mod:`cem.clv.mbgnbd`: MBG/NBD (Batislam, Denizel & Filiztekin 2007), :func:`fit_mbgnbd`;
+* :mod:`cem.clv.sbg`: the shifted-beta-geometric retention model (Fader & Hardie 2007), :func:`fit_sbg`;
+* :mod:`cem.clv.bgbb`: BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010), :func:`fit_bgbb`;
 * :mod:`cem.clv.gamma_gamma`: the Gamma-Gamma spend model (Fader, Hardie & Lee 2005; Fader &
   Hardie 2013), :func:`fit_gamma_gamma`;
 * :mod:`cem.clv._mle`: the maximum-likelihood search they share (parameters on the log scale);
@@ -30,10 +33,12 @@ Examples
 import pandas as pd
 
 from ..readers.transactions import read_cdnow, read_transactions
+from .bgbb import BGBB, fit_bgbb
 from .bgnbd import BGNBD, fit_bgnbd
 from .churn import StepEffects, experience_matrix, step_effects, value_at_stake
 from .gamma_gamma import GammaGamma, fit_gamma_gamma
 from .lifetime import holdout_error, lifetime_value, retention_clv
+from .mbgnbd import MBGNBD, fit_mbgnbd
 from .pareto_nbd import ParetoNBD, fit_pareto_nbd
 from .rfm import (
     MAX_AMOUNT,
@@ -45,6 +50,7 @@ from .rfm import (
     rfm,
     too_few_to_fit,
 )
+from .sbg import SBG, fit_sbg
 from .study import study_terms, study_value_at_stake
 from .value_model import ValueModel, choose_model, experience_covariates, fit_value_model
 
@@ -63,6 +69,12 @@ __all__ = [
     "BGNBD",
     "ParetoNBD",
     "GammaGamma",
+    "fit_mbgnbd",
+    "fit_sbg",
+    "fit_bgbb",
+    "MBGNBD",
+    "SBG",
+    "BGBB",
     "holdout_error",
     "lifetime_value",
     "retention_clv",
