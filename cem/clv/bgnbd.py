@@ -8,21 +8,36 @@ Pareto/NBD model", Marketing Science 24(2). While alive a customer buys at rate
     L = Gamma(r+x) alpha^r / Gamma(r) * B(a, b+x) / B(a, b)
         * [ (alpha+T)^-(r+x) + [x>0] a / (b+x-1) * (alpha+t_x)^-(r+x) ]
 
-Fitted by maximum likelihood (:mod:`cem.clv._mle`); the CDNOW sample gives the published
-r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4 (tests/clv/test_bgnbd.py).
+Time-invariant covariates (Fader & Hardie 2007, "Incorporating time-invariant covariates into
+the Pareto/NBD and BG/NBD models", http://www.brucehardie.com/notes/019/), in the
+parameterisation of the R package CLVTools (``bgnbd_staticcov_LL_ind``)::
+
+    alpha_i = alpha * exp(-gamma_trans' x_i)       (purchase)
+    a_i = a * exp(gamma_life' x_i),  b_i = b * exp(gamma_life' x_i)   (dropout)
+
+so a positive ``trans.`` coefficient raises the purchase rate; a ``life.`` coefficient scales
+``a`` and ``b`` together (the mean dropout probability ``a/(a+b)`` stays, its spread narrows
+as the coefficient grows).
+
+Fitted by maximum likelihood (:mod:`cem.clv._mle`) with the analytic gradient of
+:func:`_bgnbd_ll_grad`; the CDNOW sample gives the published r = 0.243, alpha = 4.414,
+a = 0.793, b = 2.426, LL = -9582.4 (tests/clv/test_bgnbd.py).
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
-from ._mle import _compress, _fit, _Model, _refuse_if_too_few, _usable
+from ._mle import (_LOG_LIMIT, _compress, _covariate_matrices, _discounted, _fit, _inference, _Model, _prediction_covariates,
+                   _refuse_if_too_few, _usable)
 
 __all__ = ["BGNBD", "fit_bgnbd"]
 
 
 def _bgnbd_ll(params, x, tx, T):
-    """Log-likelihood of each customer (the formula of the module docstring)."""
+    """Log-likelihood of each customer (the formula of the module docstring); ``params`` are
+    ``(r, alpha, a, b)``, each a number or an array per customer."""
     r, alpha, a, b = params
     A1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     A2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
@@ -32,8 +47,78 @@ def _bgnbd_ll(params, x, tx, T):
     return A1 + A2 + np.logaddexp(A3, A4)
 
 
+def _bgnbd_ll_grad(params, x, tx, T):
+    """Log-likelihood of each customer and its partial derivatives in ``r, alpha, a, b``.
+
+    With ``D = log(exp(A3) + exp(A4))`` and the shares ``p3 = exp(A3 - D)``, ``p4 = exp(A4 - D)``::
+
+        d/dr     = psi(r+x) - psi(r) + log(alpha) - p3 log(alpha+T) - p4 log(alpha+t_x)
+        d/dalpha = r/alpha - (r+x) [p3 / (alpha+T) + p4 / (alpha+t_x)]
+        d/da     = psi(a+b) - psi(a+b+x) + p4 / a
+        d/db     = psi(a+b) + psi(b+x) - psi(b) - psi(a+b+x) - p4 / (b+x-1)
+
+    Returns
+    -------
+    ll : ndarray
+    grad : tuple of 4 ndarrays
+    """
+    r, alpha, a, b = params
+    A3 = -(r + x) * np.log(alpha + T)
+    repeat = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bx1 = np.maximum(b + x - 1, 1e-300)
+        A4 = np.where(repeat, np.log(a) - np.log(bx1) - (r + x) * np.log(alpha + tx), -np.inf)
+    D = np.logaddexp(A3, A4)
+    p3, p4 = np.exp(A3 - D), np.exp(A4 - D)
+    ll = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
+          + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x) + D)
+    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
+    with np.errstate(invalid="ignore"):
+        d_r = (special.digamma(r + x) - special.digamma(r) + np.log(alpha) - p3 * np.log(alpha + T)
+               - np.where(repeat, p4 * np.log(alpha + tx), 0.0))
+        d_alpha = r / alpha - (r + x) * (p3 / (alpha + T) + np.where(repeat, p4 / (alpha + tx), 0.0))
+        d_a = psi_ab - psi_abx + p4 / a
+        d_b = psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - np.where(repeat, p4 / bx1, 0.0)
+    return ll, (d_r, d_alpha, d_a, d_b)
+
+
+def _individual(theta, Xt, Xl):
+    """``(r, alpha_i, a_i, b_i)`` from the natural-scale vector ``(r, alpha, a, b, life..., trans...)``."""
+    r, alpha, a, b = theta[:4]
+    kl = Xl.shape[1]
+    g_life, g_trans = theta[4:4 + kl], theta[4 + kl:]
+    alpha_i = alpha * np.exp(-(Xt @ g_trans)) if Xt.shape[1] else np.full(Xt.shape[0], alpha)
+    scale = np.exp(Xl @ g_life) if kl else np.ones(Xl.shape[0])
+    return r, alpha_i, a * scale, b * scale
+
+
+def _objective(x, tx, T, w, Xt, Xl):
+    """Negative log-likelihood and its gradient in the search vector ``(log r, log alpha, log a, log b,
+    life..., trans...)``: the chain rule through ``alpha_i``, ``a_i``, ``b_i`` of :func:`_individual`."""
+    def negll(v):
+        if np.any(np.abs(v[:4]) > _LOG_LIMIT):  # beyond e^20 the log-gamma differences lose their digits
+            return 1e20, np.zeros(len(v))
+        theta = np.r_[np.exp(v[:4]), v[4:]]
+        r, alpha_i, a_i, b_i = _individual(theta, Xt, Xl)
+        with np.errstate(all="ignore"):
+            ll, (d_r, d_alpha, d_a, d_b) = _bgnbd_ll_grad((r, alpha_i, a_i, b_i), x, tx, T)
+        value = -np.sum(w * ll)
+        if not np.isfinite(value):
+            return 1e20, np.zeros(len(v))
+        e_alpha = w * alpha_i * d_alpha  # d ll / d log alpha_i
+        e_life = w * (a_i * d_a + b_i * d_b)
+        grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * a_i * d_a), np.sum(w * b_i * d_b),
+                     Xl.T @ e_life, -(Xt.T @ e_alpha)]
+        return value, -grad
+    return negll
+
+
 class BGNBD(_Model):
-    """A fitted BG/NBD model: ``params`` r, alpha, a, b; ``loglik``; predictions.
+    """A fitted BG/NBD model: ``params`` r, alpha, a, b (and ``life.*``, ``trans.*`` covariate
+    coefficients); ``loglik``; ``std_errors``; ``optimizer``; ``fit_warning``; predictions.
+
+    A model fitted with covariates predicts for customers given with theirs (``covariates=``,
+    as given to :func:`fit_bgnbd`).
 
     Examples
     --------
@@ -44,52 +129,100 @@ class BGNBD(_Model):
     1.197
     """
 
-    def _p(self):
+    def _p(self, covariates=None, like=0):
         p = self.params
-        return p["r"], p["alpha"], p["a"], p["b"]
+        X = _prediction_covariates(self, covariates, like)
+        if X["purchase"] is None:
+            return p["r"], p["alpha"], p["a"], p["b"]
+        names = self.extra["covariates"]
+        theta = np.r_[[p[k] for k in ("r", "alpha", "a", "b")], [p[f"life.{c}"] for c in names["dropout"]],
+                      [p[f"trans.{c}"] for c in names["purchase"]]]
+        return _individual(theta, X["purchase"], X["dropout"])
 
-    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, covariates=None):
         """Expected purchases in the next ``t`` time units: of a new customer when only ``t`` is
-        given, else conditional on each customer's history (FHL 2005, eq. 10)."""
-        r, alpha, a, b = self._p()
+        given, else conditional on each customer's history (FHL 2005, eq. 10)::
+
+            E[X(t)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+        """
         if frequency is None:
+            r, alpha, a, b = self._p(covariates, covariates.iloc[:, 0] if isinstance(covariates, pd.DataFrame)
+                                     else 0)
             hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
             return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+        r, alpha, a, b = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
         first = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-        return first * self.prob_alive(x, tx, T)
+        return first * self._alive(x, tx, T, r, alpha, a, b)
 
-    def prob_alive(self, frequency, recency, T):
-        """Probability each customer is still alive at the end of observation (FHL 2005, eq. 11)."""
-        r, alpha, a, b = self._p()
+    def prob_alive(self, frequency, recency, T, covariates=None):
+        """Probability each customer is still alive at the end of observation (FHL 2005, eq. 11)::
+
+            P(alive) = 1 / (1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
+        """
+        r, alpha, a, b = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        return self._alive(x, tx, T, r, alpha, a, b)
+
+    @staticmethod
+    def _alive(x, tx, T, r, alpha, a, b):
         with np.errstate(divide="ignore", over="ignore"):
             ratio = np.where(x > 0, a / np.maximum(b + x - 1, 1e-300) * np.exp((r + x) * (np.log(alpha + T) -
                                                                                       np.log(alpha + tx))), 0.0)
         return 1.0 / (1.0 + ratio)
 
+    def predict(self, summary, t, discount_rate=None, covariates=None, frequency="frequency", recency="recency",
+                T="T"):
+        """Per customer of ``summary``: expected purchases in the next ``t`` units
+        (``expected_purchases``), ``prob_alive``, and with a continuous ``discount_rate`` per unit
+        the discounted expected residual purchases ``dert`` (:func:`cem.clv._mle._discounted` of
+        the conditional expectation: BG/NBD has no closed form for it).
 
-def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="transactions"):
-    """Fit BG/NBD by maximum likelihood.
+        Examples
+        --------
+        >>> m = BGNBD(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, loglik=-9582.4, n=2357)
+        >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
+        >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
+        {'a': {'expected_purchases': 0.195, 'prob_alive': 1.0, 'dert': 0.395}, 'b': {'expected_purchases': 1.735, 'prob_alive': 0.724, 'dert': 3.142}}
+        """
+        x, tx, TT = summary[frequency], summary[recency], summary[T]
+        out = pd.DataFrame({"expected_purchases": self.expected_purchases(t, x, tx, TT, covariates=covariates),
+                            "prob_alive": self.prob_alive(x, tx, TT, covariates=covariates)}, index=summary.index)
+        if discount_rate is not None:
+            out["dert"] = _discounted(lambda h: self.expected_purchases(h, x, tx, TT, covariates=covariates),
+                                      discount_rate)
+        return out
+
+
+def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="transactions", covariates=None):
+    """Fit BG/NBD by maximum likelihood, optionally with time-invariant covariates.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`cem.clv.rfm` (or any table with frequency, recency and T).
+        From :func:`cem.clv.rfm` (or any table with frequency, recency and T), indexed by customer.
     frequency, recency, T : str
         Column names.
     source : str or path
         What the summary was made from (the transactions file), named when the fit refuses.
+    covariates : pandas.DataFrame or dict, optional
+        Numeric columns per customer, indexed like ``summary``: one DataFrame for the same
+        covariates in both processes, or ``{"purchase": DataFrame, "dropout": DataFrame}``
+        (CLVTools' ``names.cov.trans`` and ``names.cov.life``). Coefficients are named
+        ``trans.<column>`` (purchase, on ``alpha``) and ``life.<column>`` (dropout, on ``a`` and
+        ``b``); see the module docstring.
 
     Returns
     -------
     BGNBD
+        With ``std_errors`` from the Hessian, the ``optimizer``'s report and ``fit_warning``.
 
     Raises
     ------
     InputError
-        Too few customers to fit (:func:`cem.clv.too_few_to_fit`).
+        Too few customers to fit (:func:`cem.clv.too_few_to_fit`); covariates missing for a
+        customer or not numeric.
 
     Examples
     --------
@@ -99,11 +232,18 @@ def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="
     {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
     """
     _refuse_if_too_few(summary, frequency, source=source)
-    (x, tx, TT), w = _compress(summary[frequency], summary[recency], summary[T])
-
-    def negll(lp):
-        value = -np.sum(w * _bgnbd_ll(np.exp(lp), x, tx, TT))
-        return value if np.isfinite(value) else 1e20
-
-    params, ll, res = _fit(negll, [(1, 1, 1, 1), (0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5)], ["r", "alpha", "a", "b"])
-    return BGNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res))
+    cov = _covariate_matrices(summary, covariates, source=source)
+    (life, Xl), (trans, Xt) = cov["dropout"], cov["purchase"]
+    cols, w = _compress(summary[frequency], summary[recency], summary[T], *Xl.T, *Xt.T)
+    x, tx, TT = cols[:3]
+    Xl = np.column_stack(cols[3:3 + len(life)]) if life else np.zeros((len(x), 0))
+    Xt = np.column_stack(cols[3 + len(life):]) if trans else np.zeros((len(x), 0))
+    negll = _objective(x, tx, TT, w, Xt, Xl)
+    names = ["r", "alpha", "a", "b", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
+    zeros = (0.0,) * (len(life) + len(trans))
+    starts = [(0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5, *zeros), (1, 1, 1, 1, *zeros)]
+    params, ll, res = _fit(negll, starts, names, jac=True, n_log=4)
+    se, optimizer, warning = _inference(negll, res, names, jac=True)
+    return BGNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
+                 optimizer=optimizer, fit_warning=warning,
+                 extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})

@@ -6,44 +6,153 @@ deriving the Pareto/NBD model and related expressions". Purchases at
 ``lambda ~ Gamma(r, alpha)``, lifetime exponential with ``mu ~ Gamma(s, beta)``::
 
     L = Gamma(r+x) alpha^r beta^s / Gamma(r)
-        * [ 1 / ((alpha+T)^(r+x) (beta+T)^s) + s / (r+s+x) * A0 ]
+        * [ 1 / ((alpha+T)^(r+x) (beta+T)^s) + s * I(r+x, s+1) ]
 
-with ``A0`` from the Gauss hypergeometric function (``scipy.special.hyp2f1``). The CDNOW
+    I(a, b) = integral from t_x to T of (alpha+tau)^-a (beta+tau)^-b dtau
+            = [G(t_x) - G(T)] / (a+b-1),
+    G(y) = 2F1(a+b-1, b; a+b; (alpha-beta)/(alpha+y)) / (alpha+y)^(a+b-1)     (alpha >= beta;
+           else alpha and beta, a and b swap places)
+
+the second term being death at ``tau`` between the last purchase and the end of observation
+(``s/(r+s+x) A0`` in Fader & Hardie's notation); ``2F1`` is ``scipy.special.hyp2f1``. The CDNOW
 sample gives the published r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0
 (tests/clv/test_pareto_nbd.py).
+
+Time-invariant covariates as in Fader & Hardie (2007), "Incorporating time-invariant
+covariates into the Pareto/NBD and BG/NBD models" (http://www.brucehardie.com/notes/019/), with
+the signs of the R package CLVTools (``pnbd_staticcov_LL_ind``)::
+
+    alpha_i = alpha * exp(-gamma_trans' x_i),   beta_i = beta * exp(-gamma_life' x_i)
+
+so a positive ``trans.`` coefficient raises the purchase rate and a positive ``life.`` one the
+dropout rate (shortens lifetimes).
+
+The gradient (:func:`_pnbd_ll_grad`) is analytic in alpha and beta (hence in the covariate
+coefficients), since ``dI/dalpha = -a I(a+1, b)`` and ``dI/dbeta = -b I(a, b+1)``; in r and s
+only the integral's derivatives in ``a`` and ``b`` are central differences (2F1 has no closed
+derivative in its parameters).
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
-from ._mle import _compress, _fit, _Model, _refuse_if_too_few, _usable
+from ._mle import (_LOG_LIMIT, _compress, _covariate_matrices, _fit, _inference, _Model, _prediction_covariates,
+                   _refuse_if_too_few, _usable)
 
 __all__ = ["ParetoNBD", "fit_pareto_nbd"]
 
 
-def _pnbd_ll(params, x, tx, T):
-    """Log-likelihood of each customer (the formula of the module docstring)."""
-    r, alpha, s, beta = params
-    maxab = np.maximum(alpha, beta)
-    absab = np.abs(alpha - beta)
-    param2 = s + 1 if alpha >= beta else r + x
-    rsx = r + s + x
-    F1 = special.hyp2f1(rsx, param2, rsx + 1, absab / (maxab + tx))
-    F2 = special.hyp2f1(rsx, param2, rsx + 1, absab / (maxab + T))
-    l1 = np.log(F1) - rsx * np.log(maxab + tx)
-    l2 = np.log(F2) - rsx * np.log(maxab + T)
+def _log_integral(a, b, alpha, beta, tx, T):
+    """``log I(a, b)`` of the module docstring, per customer (``-inf`` where ``t_x = T``).
+
+    Examples
+    --------
+    >>> from scipy import integrate
+    >>> f = lambda u: (4.0 + u) ** -3.5 * (9.0 + u) ** -1.6
+    >>> exact = np.log(integrate.quad(f, 2.0, 30.0, epsabs=0, epsrel=1e-13)[0])
+    >>> both = [_log_integral(3.5, 1.6, al, be, 2.0, 30.0) for al, be in ((4.0, 9.0),)]
+    >>> bool(np.isclose(both[0], exact, rtol=1e-12, atol=0))
+    True
+    """
+    k = a + b - 1
+    ge = alpha >= beta
+    M = np.where(ge, alpha, beta)
+    p2 = np.where(ge, b, a)
+    z = np.abs(alpha - beta)
+    l1 = np.log(special.hyp2f1(k, p2, k + 1, z / (M + tx))) - k * np.log(M + tx)
+    l2 = np.log(special.hyp2f1(k, p2, k + 1, z / (M + T))) - k * np.log(M + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # t_x = T makes A0 exactly 0; rounding can put l2 a hair above l1, which must not give NaN.
-        logA0 = l1 + np.log1p(-np.minimum(np.exp(l2 - l1), 1.0))
+        # t_x = T makes I exactly 0; rounding can put l2 a hair above l1, which must not give NaN.
+        return l1 + np.log1p(-np.minimum(np.exp(l2 - l1), 1.0)) - np.log(k)
+
+
+def _pnbd_ll(params, x, tx, T):
+    """Log-likelihood of each customer (the formula of the module docstring); ``params`` are
+    ``(r, alpha, s, beta)``, each a number or an array per customer."""
+    r, alpha, s, beta = params
+    logI = _log_integral(r + x, s + 1, alpha, beta, tx, T)
     part1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     term1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    term2 = np.log(s) - np.log(rsx) + logA0
-    return part1 + np.logaddexp(term1, term2)
+    return part1 + np.logaddexp(term1, np.log(s) + logI)
+
+
+def _pnbd_ll_grad(params, x, tx, T, h=1e-5):
+    """Log-likelihood of each customer and its partial derivatives in ``r, alpha, s, beta``.
+
+    With ``a = r+x``, ``b = s+1``, ``D = log(E1 + s I)``, ``E1 = (alpha+T)^-a (beta+T)^-s`` and the
+    shares ``p1 = E1 / e^D``, ``p2 = s I / e^D``::
+
+        d/dr     = psi(r+x) - psi(r) + log(alpha) - p1 log(alpha+T) + p2 dlogI/da
+        d/dalpha = r/alpha - a [p1 / (alpha+T) + p2 I(a+1, b) / I(a, b)]
+        d/ds     = log(beta) - p1 log(beta+T) + p2 (1/s + dlogI/db)
+        d/dbeta  = s/beta - p1 s / (beta+T) - p2 b I(a, b+1) / I(a, b)
+
+    ``dlogI/da`` and ``dlogI/db`` by central differences with relative step ``h``.
+    """
+    r, alpha, s, beta = params
+    a, b = r + x, s + 1.0
+    logI = _log_integral(a, b, alpha, beta, tx, T)
+    t1 = -a * np.log(alpha + T) - s * np.log(beta + T)
+    t2 = np.log(s) + logI
+    D = np.logaddexp(t1, t2)
+    p1, p2 = np.exp(t1 - D), np.exp(t2 - D)
+    ll = special.gammaln(a) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta) + D
+    died = p2 > 0  # t_x < T: the integral is there
+
+    def ratio(logJ):
+        return np.where(died, np.exp(logJ - np.where(died, logI, 0.0)), 0.0)
+
+    with np.errstate(all="ignore"):
+        ha, hb = h * a, h * b
+        dI_da = np.where(died, (_log_integral(a + ha, b, alpha, beta, tx, T)
+                                - _log_integral(a - ha, b, alpha, beta, tx, T)) / (2 * ha), 0.0)
+        dI_db = np.where(died, (_log_integral(a, b + hb, alpha, beta, tx, T)
+                                - _log_integral(a, b - hb, alpha, beta, tx, T)) / (2 * hb), 0.0)
+        d_r = special.digamma(a) - special.digamma(r) + np.log(alpha) - p1 * np.log(alpha + T) + p2 * dI_da
+        d_alpha = r / alpha - a * (p1 / (alpha + T) + p2 * ratio(_log_integral(a + 1, b, alpha, beta, tx, T)))
+        d_s = np.log(beta) - p1 * np.log(beta + T) + p2 * (1 / s + dI_db)
+        d_beta = s / beta - p1 * s / (beta + T) - p2 * b * ratio(_log_integral(a, b + 1, alpha, beta, tx, T))
+    return ll, (d_r, d_alpha, d_s, d_beta)
+
+
+def _individual(theta, Xt, Xl):
+    """``(r, alpha_i, s, beta_i)`` from the natural-scale vector ``(r, alpha, s, beta, life..., trans...)``."""
+    r, alpha, s, beta = theta[:4]
+    kl = Xl.shape[1]
+    g_life, g_trans = theta[4:4 + kl], theta[4 + kl:]
+    alpha_i = alpha * np.exp(-(Xt @ g_trans)) if Xt.shape[1] else np.full(Xt.shape[0], alpha)
+    beta_i = beta * np.exp(-(Xl @ g_life)) if kl else np.full(Xl.shape[0], beta)
+    return r, alpha_i, s, beta_i
+
+
+def _objective(x, tx, T, w, Xt, Xl):
+    """Negative log-likelihood and its gradient in the search vector ``(log r, log alpha, log s,
+    log beta, life..., trans...)``: the chain rule through ``alpha_i`` and ``beta_i``."""
+    def negll(v):
+        if np.any(np.abs(v[:4]) > _LOG_LIMIT):  # beyond e^20 the log-gamma differences lose their digits
+            return 1e20, np.zeros(len(v))
+        theta = np.r_[np.exp(v[:4]), v[4:]]
+        r, alpha_i, s, beta_i = _individual(theta, Xt, Xl)
+        with np.errstate(all="ignore"):
+            ll, (d_r, d_alpha, d_s, d_beta) = _pnbd_ll_grad((r, alpha_i, s, beta_i), x, tx, T)
+        value = -np.sum(w * ll)
+        grad = None
+        if np.isfinite(value):
+            e_alpha, e_beta = w * alpha_i * d_alpha, w * beta_i * d_beta  # d ll / d log alpha_i, log beta_i
+            grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * d_s) * s, np.sum(e_beta),
+                         -(Xl.T @ e_beta), -(Xt.T @ e_alpha)]
+        if grad is None or not np.all(np.isfinite(grad)):
+            return 1e20, np.zeros(len(v))
+        return value, -grad
+    return negll
 
 
 class ParetoNBD(_Model):
-    """A fitted Pareto/NBD model: ``params`` r, alpha, s, beta; ``loglik``; predictions.
+    """A fitted Pareto/NBD model: ``params`` r, alpha, s, beta (and ``life.*``, ``trans.*``
+    covariate coefficients); ``loglik``; ``std_errors``; ``optimizer``; ``fit_warning``;
+    predictions (a model fitted with covariates predicts for customers given with theirs).
 
     Examples
     --------
@@ -54,49 +163,113 @@ class ParetoNBD(_Model):
     1.213
     """
 
-    def _p(self):
+    def _p(self, covariates=None, like=0):
         p = self.params
-        return p["r"], p["alpha"], p["s"], p["beta"]
+        X = _prediction_covariates(self, covariates, like)
+        if X["purchase"] is None:
+            return p["r"], p["alpha"], p["s"], p["beta"]
+        names = self.extra["covariates"]
+        theta = np.r_[[p[k] for k in ("r", "alpha", "s", "beta")], [p[f"life.{c}"] for c in names["dropout"]],
+                      [p[f"trans.{c}"] for c in names["purchase"]]]
+        return _individual(theta, X["purchase"], X["dropout"])
 
-    def prob_alive(self, frequency, recency, T):
-        """Probability each customer is still alive at the end of observation."""
-        r, alpha, s, beta = self._p()
+    def prob_alive(self, frequency, recency, T, covariates=None):
+        """Probability each customer is still alive at the end of observation: the alive term of
+        the likelihood over the likelihood (Fader & Hardie 2005, eq. 18)."""
+        r, alpha, s, beta = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        return self._alive(x, tx, T, r, alpha, s, beta)
+
+    @staticmethod
+    def _alive(x, tx, T, r, alpha, s, beta):
         ll = _pnbd_ll((r, alpha, s, beta), x, tx, T)
         alive_part = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
                       - (r + x) * np.log(alpha + T) - s * np.log(beta + T))
         return np.exp(alive_part - ll)
 
-    def expected_purchases(self, t, frequency=None, recency=None, T=None):
-        """Expected purchases in the next ``t`` time units (new customer, or conditional)."""
-        r, alpha, s, beta = self._p()
+    def expected_purchases(self, t, frequency=None, recency=None, T=None, covariates=None):
+        """Expected purchases in the next ``t`` time units: of a new customer when only ``t`` is
+        given, else conditional on each customer's history (Fader & Hardie 2005, eqs. 17, 22)::
+
+            E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]
+            E[Y(t) | x, t_x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive)
+        """
         if frequency is None:
+            r, alpha, s, beta = self._p(covariates, covariates.iloc[:, 0] if isinstance(covariates, pd.DataFrame)
+                                        else 0)
             return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+        r, alpha, s, beta = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
-        return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self.prob_alive(x, tx, T)
+        return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self._alive(x, tx, T, r, alpha, s, beta)
+
+    def dert(self, discount_rate, frequency, recency, T, covariates=None):
+        """Discounted expected residual transactions at a continuous ``discount_rate`` per time
+        unit (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value curves for customer base
+        analysis", Journal of Marketing Research 42(4), eq. 2)::
+
+            DERT = alpha^r beta^s delta^(s-1) Gamma(r+x+1) U(s, s; delta (beta+T))
+                   / (Gamma(r) (alpha+T)^(r+x+1) L)
+
+        with ``U`` the confluent hypergeometric function of the second kind (``scipy.special.hyperu``).
+        """
+        r, alpha, s, beta = self._p(covariates, frequency)
+        x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        d = float(discount_rate)
+        log = (r * np.log(alpha) + s * np.log(beta) + (s - 1) * np.log(d) + special.gammaln(r + x + 1)
+               + np.log(special.hyperu(s, s, d * (beta + T))) - special.gammaln(r) - (r + x + 1) * np.log(alpha + T)
+               - _pnbd_ll((r, alpha, s, beta), x, tx, T))
+        return np.exp(log)
+
+    def predict(self, summary, t, discount_rate=None, covariates=None, frequency="frequency", recency="recency",
+                T="T"):
+        """Per customer of ``summary``: ``expected_purchases`` in the next ``t`` units,
+        ``prob_alive``, and with a continuous ``discount_rate`` per unit ``dert`` (:meth:`dert`).
+
+        Examples
+        --------
+        >>> m = ParetoNBD(params={"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, loglik=-9595.0, n=2357)
+        >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
+        >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
+        {'a': {'expected_purchases': 0.107, 'prob_alive': 0.294, 'dert': 0.2}, 'b': {'expected_purchases': 1.962, 'prob_alive': 0.844, 'dert': 3.675}}
+        """
+        x, tx, TT = summary[frequency], summary[recency], summary[T]
+        out = pd.DataFrame({"expected_purchases": self.expected_purchases(t, x, tx, TT, covariates=covariates),
+                            "prob_alive": self.prob_alive(x, tx, TT, covariates=covariates)}, index=summary.index)
+        if discount_rate is not None:
+            out["dert"] = self.dert(discount_rate, x, tx, TT, covariates=covariates)
+        return out
 
 
-def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", source="transactions"):
-    """Fit Pareto/NBD by maximum likelihood (see the module docstring).
+def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", source="transactions", covariates=None):
+    """Fit Pareto/NBD by maximum likelihood (see the module docstring), optionally with
+    time-invariant covariates.
 
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`cem.clv.rfm` (or any table with frequency, recency and T).
+        From :func:`cem.clv.rfm` (or any table with frequency, recency and T), indexed by customer.
     frequency, recency, T : str
         Column names.
     source : str or path
         What the summary was made from (the transactions file), named when the fit refuses.
+    covariates : pandas.DataFrame or dict, optional
+        Numeric columns per customer, indexed like ``summary``: one DataFrame for the same
+        covariates in both processes, or ``{"purchase": DataFrame, "dropout": DataFrame}``
+        (CLVTools' ``names.cov.trans`` and ``names.cov.life``). Coefficients are named
+        ``trans.<column>`` (on alpha) and ``life.<column>`` (on beta).
 
     Returns
     -------
     ParetoNBD
+        With ``std_errors`` from the Hessian, the ``optimizer``'s report and ``fit_warning``
+        (a sentence when s, beta or another parameter runs away or the likelihood is flat).
 
     Raises
     ------
     InputError
-        Too few customers to fit (:func:`cem.clv.too_few_to_fit`).
+        Too few customers to fit (:func:`cem.clv.too_few_to_fit`); covariates missing for a
+        customer or not numeric.
 
     Examples
     --------
@@ -106,11 +279,17 @@ def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", sou
     {'r': 0.5533, 'alpha': 10.5777, 's': 0.6062, 'beta': 11.6688}
     """
     _refuse_if_too_few(summary, frequency, source=source)
-    (x, tx, TT), w = _compress(summary[frequency], summary[recency], summary[T])
-
-    def negll(lp):
-        value = -np.sum(w * _pnbd_ll(np.exp(lp), x, tx, TT))
-        return value if np.isfinite(value) else 1e20
-
-    params, ll, res = _fit(negll, [(0.5, 10, 0.5, 10), (1, 1, 1, 1)], ["r", "alpha", "s", "beta"])
-    return ParetoNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res))
+    cov = _covariate_matrices(summary, covariates, source=source)
+    (life, Xl), (trans, Xt) = cov["dropout"], cov["purchase"]
+    cols, w = _compress(summary[frequency], summary[recency], summary[T], *Xl.T, *Xt.T)
+    x, tx, TT = cols[:3]
+    Xl = np.column_stack(cols[3:3 + len(life)]) if life else np.zeros((len(x), 0))
+    Xt = np.column_stack(cols[3 + len(life):]) if trans else np.zeros((len(x), 0))
+    negll = _objective(x, tx, TT, w, Xt, Xl)
+    names = ["r", "alpha", "s", "beta", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
+    zeros = (0.0,) * (len(life) + len(trans))
+    params, ll, res = _fit(negll, [(0.5, 10, 0.5, 10, *zeros), (1, 1, 1, 1, *zeros)], names, jac=True, n_log=4)
+    se, optimizer, warning = _inference(negll, res, names, jac=True)
+    return ParetoNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
+                     optimizer=optimizer, fit_warning=warning,
+                     extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})
