@@ -3,15 +3,14 @@
 Every customer step of the journey is a candidate. Its evidence comes from each analysis the
 study's inputs allow:
 
-* lifetime value at stake (events with ratings, customers with ``churned``, transactions:
-  :func:`cem.clv.study_value_at_stake`), the notebook 04 figure;
+* lifetime value at stake (transactions and events with ratings: the run's one value model,
+  :func:`cem.valuation.value_model`), the figure of notebooks 03 and 04 and of the index;
 * unmet need (a survey: :func:`cem.needs.unmet_by_step`), notebook 02;
 * drop-off and rework (events: :func:`cem.journeys.funnel`, :func:`cem.journeys.rework`), notebook 05;
 * gaps in the design (the model alone: :func:`cem.gaps.find_gaps`), notebook 01.
 
 The rank uses the measured evidence first. With ``stake_share`` a step's part of the total value
-at stake (counting only steps whose effect on churn is significant: the value at stake stays
-positive across the effect's 95 % interval) and ``unmet_share`` its part of the journey's unmet
+at stake (counting only steps whose value at stake stays positive across its 95 % interval) and ``unmet_share`` its part of the journey's unmet
 need, the priority is
 
     priority = stake_share + unmet_share
@@ -33,6 +32,7 @@ from .gaps import find_gaps
 from .graph import actors_at, journey_steps, touchpoints_at
 
 if TYPE_CHECKING:
+    from .clv import ValueModel
     from .study import Study
 
 __all__ = ["Priorities", "priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
@@ -93,23 +93,24 @@ def missing_inputs(study: Study) -> list[str]:
     return out
 
 
-def priorities(study: Study, *, top: int = 5, target: float = 5.0) -> Priorities:
+def priorities(study: Study, value: ValueModel | None = None, *, top: int = 5) -> Priorities:
     """The steps to fix first, with their evidence, best first.
 
     Parameters
     ----------
     study : cem.study.Study
+    value : cem.clv.ValueModel, optional
+        The run's value model (:func:`cem.valuation.value_model`): its value at stake per step
+        ranks the steps with unmet need. None: no money figure is shown.
     top : int
         Rows returned (3 to 5 make a first page).
-    target : float
-        Rating a step is raised to for its value at stake.
 
     Returns
     -------
     Priorities
         The ranked table, what ranked it, what could not be measured, and the currency.
     """
-    from .clv import study_terms, study_value_at_stake
+    from .clv import study_terms
 
     G = study.graph
     steps = journey_steps(G)
@@ -118,22 +119,17 @@ def priorities(study: Study, *, top: int = 5, target: float = 5.0) -> Priorities
     missing = missing_inputs(study)
     basis = []
 
-    stake = None
-    if {"events", "customers", "transactions"} <= set(study.files):
-        found = study_value_at_stake(study, target=target)
-        if found is None:
-            missing.append("customers.csv has no `churned` column (or the events no ratings): churn cannot be "
-                           "tied to steps, so there is no value at stake.")
-        else:
-            stake = found[1].set_index("step")
+    if value is not None:
+        missing += [note for note in value.notes if note not in missing]
+    stake = None if value is None or value.at_stake.empty else value.at_stake.set_index("step")
     if stake is not None:
-        table["at_stake"] = stake["at_stake"].reindex(table.index)
-        table["at_stake_low"] = stake["at_stake_low"].reindex(table.index)
-        table["at_stake_high"] = stake["at_stake_high"].reindex(table.index)
-        table["base_value"] = stake["value_now"].reindex(table.index)
-        # Only a step whose effect on churn is significant (the value at stake keeps its sign across
-        # the coefficient's 95 % interval) and positive counts towards the priority.
-        table["significant"] = (table["at_stake_low"] > 0) & (table["at_stake_high"] > 0) & (table["at_stake"] > 0)
+        table["at_stake"] = stake["value"].reindex(table.index)
+        table["at_stake_low"] = stake["low"].reindex(table.index)
+        table["at_stake_high"] = stake["high"].reindex(table.index)
+        table["base_value"] = value.base_value
+        # Only a step whose value at stake is above zero across its 95 % interval counts towards
+        # the priority, so noise never outranks a real unmet need.
+        table["significant"] = (table["at_stake_low"] > 0) & (table["at_stake"] > 0)
         counted = table["at_stake"].where(table["significant"], 0.0).fillna(0.0)
         table["stake_share"] = counted / counted.sum() if counted.sum() > 0 else 0.0
         basis.append("lifetime value at stake")
@@ -182,7 +178,8 @@ def priorities(study: Study, *, top: int = 5, target: float = 5.0) -> Priorities
     table = table.sort_values(["priority", "position"], ascending=[False, True])
     table = table[table["priority"] > 0].head(top).reset_index()
     table.insert(0, "rank", range(1, len(table) + 1))
-    table["evidence"] = [_evidence(row, study_terms(study)["currency"]) for _, row in table.iterrows()]
+    model = value.model if value is not None else ""
+    table["evidence"] = [_evidence(row, study_terms(study)["currency"], model) for _, row in table.iterrows()]
     table["notebooks"] = [", ".join(NOTEBOOKS[k] for k in ("stake", "unmet", "drop_off", "gaps")
                                     if _has(row, k)) for _, row in table.iterrows()]
     columns = ["rank", "step", "name", "stage", "priority", "at_stake", "at_stake_low", "at_stake_high",
@@ -208,17 +205,17 @@ def _has(row, kind):
     return bool(row.get("gaps"))
 
 
-def _evidence(row, currency):
+def _evidence(row, currency, model=""):
     parts = []
     if _has(row, "stake"):
-        low, high = sorted([row["at_stake_low"], row["at_stake_high"], row["at_stake"]])[::2]
+        low, high = row["at_stake_low"], row["at_stake_high"]
         if row.get("significant"):
-            parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake ({low:,.0f} to "
-                         f"{high:,.0f} across the 95 % interval of the step's effect on churn), on a customer "
-                         f"base the churn model values at {row['base_value']:,.0f} {currency}")
+            parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake (95 % interval {low:,.0f} "
+                         f"to {high:,.0f}), on a customer base the {model} model values at "
+                         f"{row['base_value']:,.0f} {currency}")
         else:
             parts.append(f"no lifetime value measurably at stake: the step's experience has no significant "
-                         f"effect on churn ({low:,.0f} to {high:,.0f} {currency})")
+                         f"effect on how long customers stay (95 % interval {low:,.0f} to {high:,.0f} {currency})")
     if _has(row, "unmet"):
         need = f", most underserved need '{row['top_need']}'" if isinstance(row.get("top_need"), str) else ""
         parts.append(f"{row['unmet_share']:.0%} of the journey's unmet need{need}")

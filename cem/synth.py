@@ -34,7 +34,7 @@ from .graph import journey_steps, nodes_of, related
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "event_log", "write_event_log"]
+__all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "dropout_transactions", "event_log", "write_event_log"]
 
 #: Share of customers who go through an after-sales stage at all (the rest skip its steps).
 _OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
@@ -235,9 +235,10 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
     """Write a study's generated data: survey, customers, events and transactions, and the truth.
 
     The first ``n`` of ``customers`` answered the survey; ``prospects`` more people appear in
-    the events only (they never bought). Customers' churn follows their experience of
-    ``planted_step`` (see :func:`journey_events`); their purchases follow BG/NBD and Gamma-Gamma
-    (see :func:`transactions`) and stop when they churn.
+    the events only (they never bought). Customers buy and leave as a Pareto/NBD with
+    Gamma-Gamma spend whose dropout rate is multiplied by ``exp(effect)`` per point of their
+    rating of ``planted_step`` (:func:`dropout_transactions`); ``churned`` in customers.csv says
+    who left before the end of the period. ``synth_truth.json`` records the planted effect.
 
     Parameters
     ----------
@@ -287,22 +288,30 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
         "nps": rng.integers(0, 11, extra),
     })
     people = pd.concat([people, more], ignore_index=True)
-    events, churned, ev_truth = journey_events(G, people["customer_id"], prospects=prospects, seed=seed + 2,
+    events, _, ev_truth = journey_events(G, people["customer_id"], prospects=prospects, seed=seed + 2,
                                                planted_step=planted_step, effect=effect,
                                                purchase_value=purchase_value)
-    people["churned"] = people["customer_id"].map(churned).astype(int)
-    bg, gg = (0.6, 8.0, 0.6, 3.0), (6.0, 4.0, 15.0 * purchase_value / 30.0)
-    tx = transactions(len(people), bgnbd=bg, gamma_gamma=gg, seed=seed + 3, weeks=78,
-                      start=str(events["timestamp"].min().date()))
-    tx["customer_id"] = people["customer_id"].to_numpy()[tx["customer_id"].str[1:].astype(int).to_numpy()]
-    # Churned customers stop buying somewhere between two months and a year after they start.
-    first = tx.groupby("customer_id")["date"].transform("min")
-    stop = tx["customer_id"].map(pd.Series(rng.uniform(8, 52, len(people)), index=people["customer_id"]))
-    gone = tx["customer_id"].map(churned).astype(bool) & (tx["date"] > first + pd.to_timedelta(stop * 7, unit="D"))
-    tx = tx[~gone].reset_index(drop=True)
+    # Purchases and dropout in the customer-base model's own terms: each customer's dropout rate
+    # is multiplied by exp(effect) per point of their rating of the planted step (centred as
+    # cem.clv.experience_covariates centres it, so the fitted coefficient estimates `effect`).
+    from .clv.value_model import experience_covariates
+
+    ids = pd.Index(people["customer_id"])
+    covariates, _ = experience_covariates(events[events["customer_id"].isin(ids)], ids, min_rated=1)
+    x = covariates[planted].to_numpy() if (planted := ev_truth["planted_step"]) in covariates else np.zeros(len(ids))
+    pnbd, gg = (0.6, 8.0, 1.5, 60.0), (6.0, 4.0, 15.0 * purchase_value / 30.0)
+    tx, alive = dropout_transactions(x, effect=effect, pareto_nbd=pnbd, gamma_gamma=gg, seed=seed + 3, weeks=78,
+                                     start=str(events["timestamp"].min().date()))
+    tx["customer_id"] = ids.to_numpy()[tx["customer_id"].to_numpy()]
+    people["churned"] = (~alive).astype(int)
     truth.update({"customers": int(len(people)), "prospects": prospects, "transactions": {
-        "bgnbd": dict(zip(["r", "alpha", "a", "b"], bg)), "gamma_gamma": dict(zip(["p", "q", "gamma"], gg)),
-        "note": "purchases of churned customers stop after churn, so fitted parameters differ"}, **ev_truth})
+        "pareto_nbd": dict(zip(["r", "alpha", "s", "beta"], pnbd)), "gamma_gamma": dict(zip(["p", "q", "gamma"], gg)),
+        "dropout_effect": {"step": planted, "per_rating_point": effect,
+                           "note": "each customer's dropout rate is multiplied by exp(per_rating_point) per point of "
+                                   "their rating of the step above the step's mean rating (0 when not rated)"},
+        "weeks": 78}, **ev_truth})
+    truth.pop("effect", None)
+    truth.pop("base_churn", None)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if out.resolve() != model_file.parent.resolve():
@@ -371,6 +380,71 @@ def transactions(n_customers: int = 2000, *, bgnbd: tuple[float, float, float, f
     width = len(str(n_customers))
     ids = np.char.add(id_prefix, np.char.zfill(cust[order].astype(str), width))
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": np.round(amount[order], 2)})
+
+
+def dropout_transactions(experience: Sequence[float] | np.ndarray, *, effect: float = -0.9,
+                         pareto_nbd: tuple[float, float, float, float] = (0.6, 8.0, 1.5, 60.0),
+                         gamma_gamma: tuple[float, float, float] = (6.0, 4.0, 15.0), start: str = "2024-01-01",
+                         acquisition_weeks: float = 12, weeks: float = 78, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Purchases from a Pareto/NBD whose dropout rate follows each customer's experience.
+
+    Customer ``i`` is born (first purchase) at a uniform time in the first ``acquisition_weeks``,
+    buys at rate ``lambda_i ~ Gamma(r, alpha)`` per week while alive, and leaves after an
+    exponential lifetime of rate ``mu_i = mu0_i exp(effect x_i)`` with ``mu0_i ~ Gamma(s, beta)``:
+    each point of experience ``x_i`` multiplies the dropout rate by ``exp(effect)``. This is the
+    Pareto/NBD with a time-invariant covariate in the dropout process (Fader & Hardie 2007,
+    "Incorporating time-invariant covariates into the Pareto/NBD and BG/NBD models"):
+    ``mu_i ~ Gamma(s, beta exp(-effect x_i))``. Each purchase's value is ``Gamma(p, nu_i)``,
+    ``nu_i ~ Gamma(q, gamma)``.
+
+    Parameters
+    ----------
+    experience : array of float
+        One value per customer (a centred rating; 0 for the average customer).
+    effect : float
+        Log of the factor one point of experience multiplies the dropout rate by.
+    pareto_nbd : (r, alpha, s, beta)
+        Weeks.
+    gamma_gamma : (p, q, gamma)
+    start : str
+        Date of week 0.
+    acquisition_weeks, weeks : float
+        Window of first purchases; length of the observed period.
+    seed : int
+
+    Returns
+    -------
+    transactions : pandas.DataFrame
+        ``customer_id`` (the customer's position in ``experience``), ``date``, ``amount``.
+    alive : numpy.ndarray of bool
+        Whether each customer is still alive at the end of the period.
+
+    Examples
+    --------
+    >>> tx, alive = dropout_transactions(np.r_[np.full(3000, -1.0), np.full(3000, 1.0)], effect=-1.0, seed=2)
+    >>> bool(alive[3000:].mean() > alive[:3000].mean())  # a better experience keeps customers longer
+    True
+    """
+    rng = np.random.default_rng(seed)
+    x = np.asarray(experience, dtype=float)
+    n = len(x)
+    r, alpha, s, beta = pareto_nbd
+    ps, q, g = gamma_gamma
+    lam = rng.gamma(r, 1 / alpha, n)
+    mu = rng.gamma(s, 1 / beta, n) * np.exp(effect * x)
+    nu = rng.gamma(q, 1 / g, n)
+    birth = rng.uniform(0, acquisition_weeks, n)
+    death = birth + rng.exponential(1 / mu)
+    until = np.minimum(death, weeks)
+    # Repeat purchases: a Poisson process on (birth, until]; given their count, uniform times.
+    repeats = rng.poisson(lam * (until - birth))
+    cust = np.r_[np.arange(n), np.repeat(np.arange(n), repeats)]
+    at = np.r_[birth, birth[cust[n:]] + rng.random(int(repeats.sum())) * (until - birth)[cust[n:]]]
+    amount = rng.gamma(ps, 1 / nu[cust])
+    order = np.lexsort((at, cust))
+    dates = pd.Timestamp(start) + pd.to_timedelta(np.floor(at[order] * 7), unit="D")
+    tx = pd.DataFrame({"customer_id": cust[order], "date": dates, "amount": np.round(amount[order], 2)})
+    return tx, death > weeks
 
 
 def journey_events(G: nx.MultiDiGraph, customer_ids: Iterable[str], *, prospects: int = 0, seed: int = 0,

@@ -4,16 +4,17 @@ import json
 import pytest
 
 from cem import load_study
+from cem.clv import fit_value_model
 from cem.needs import opportunity, unmet_by_step
 from cem.summary import explain_priorities, missing_inputs, priorities, summary_metrics
-from conftest import EXAMPLES, MINI
+from conftest import EXAMPLES, HELPDESK, MINI
 
 
 @pytest.mark.parametrize("name", ["solar", "payroll"])
 def test_the_planted_step_is_the_first_thing_to_fix(name):
     study = load_study(EXAMPLES / name)
     truth = json.loads((EXAMPLES / name / "synth_truth.json").read_text())
-    plan = priorities(study, top=5)
+    plan = priorities(study, fit_value_model(study, draws=100), top=5)
     assert plan.table.iloc[0]["step"] == truth["planted_step"]
     assert plan.table.iloc[0]["significant"] and plan.table.iloc[0]["at_stake"] > 0
     assert plan.basis == "lifetime value at stake and unmet need" and plan.missing == []
@@ -26,7 +27,7 @@ def test_the_planted_step_is_the_first_thing_to_fix(name):
 
 def test_priority_is_share_at_stake_plus_share_of_unmet_need():
     study = load_study(EXAMPLES / "solar")
-    plan = priorities(study, top=20)
+    plan = priorities(study, fit_value_model(study, draws=100), top=20)
     assert plan.table["priority"].to_numpy() == pytest.approx((plan.table["stake_share"].fillna(0) + plan.table["unmet_share"]).to_numpy())
     assert plan.table["priority"].is_monotonic_decreasing
     # Only significant, positive values at stake count; the counted shares sum to one over the journey.
@@ -60,7 +61,7 @@ def test_a_real_event_log_without_survey_or_churn_is_ranked_by_its_rework():
     """The real help-desk log: 562 of the tickets taken in charge are taken in charge again."""
     from cem.journeys import rework
 
-    study = load_study(EXAMPLES.parent / "external" / "helpdesk")
+    study = load_study(HELPDESK)
     plan = priorities(study)
     assert plan.basis.startswith("rework in the event log")
     again = rework(study.events(), activity="step").set_index("activity")

@@ -224,6 +224,10 @@ def _inference(negll, res, names, jac=None, n_customers=None):
         ``message``, ``iterations``, ``evaluations``, ``method``.
     fit_warning : str or None
         See :func:`_fit_warning`.
+    covariance : pandas.DataFrame or None
+        The inverse Hessian: the covariance of the estimates on the search scale (the logarithm
+        of each positive parameter, the covariate coefficients as they are), by ``names``; None
+        where the Hessian cannot be inverted.
 
     Examples
     --------
@@ -231,7 +235,7 @@ def _inference(negll, res, names, jac=None, n_customers=None):
     ...     d = v - np.array([np.log(2.0), 0.0])
     ...     return float(50 * d @ d), 100 * d
     >>> params, ll, res = _fit(nll, [(1.0, 0.5)], ["a", "g"], jac=True, n_log=1)
-    >>> se, opt, warning = _inference(nll, res, ["a", "g"], jac=True)
+    >>> se, opt, warning, cov = _inference(nll, res, ["a", "g"], jac=True)
     >>> round(se["a"], 4), round(se["g"], 4), opt["success"], warning
     (0.2, 0.1, True, None)
     """
@@ -261,7 +265,8 @@ def _inference(negll, res, names, jac=None, n_customers=None):
                  "evaluations": int(getattr(res, "nfev", 0)), "method": "BFGS" if "hess_inv" in res and
                  not hasattr(res.hess_inv, "todense") else "L-BFGS-B"}
     warning = _fit_warning(names, x, n_log, H, se_search, res, n_customers)
-    return dict(zip(names, map(float, se))), optimizer, warning
+    covariance = None if cov is None else pd.DataFrame(cov, index=names, columns=names)
+    return dict(zip(names, map(float, se))), optimizer, warning, covariance
 
 
 #: The models' log-scale parameters are searched within +-20 (5e-9 to 5e8): beyond, the differences
@@ -353,7 +358,9 @@ class _Model:
     """A fitted model: ``params`` by name, ``loglik``, ``n`` customers, whether the search
     ``converged``; ``std_errors`` by name (from the Hessian), the ``optimizer``'s report
     (success, message, iterations, evaluations, method) and ``fit_warning``, a sentence when
-    the optimum is on a boundary or a ridge (else None)."""
+    the optimum is on a boundary or a ridge (else None); ``covariance``, the inverse Hessian on
+    the search scale (log of the positive parameters, the ``life.*``/``trans.*`` coefficients as
+    they are), for intervals of anything computed from the parameters."""
 
     params: dict
     loglik: float
@@ -363,6 +370,7 @@ class _Model:
     std_errors: dict = field(default_factory=dict)
     optimizer: dict = field(default_factory=dict)
     fit_warning: str | None = None
+    covariance: pd.DataFrame | None = field(default=None, repr=False)
 
     def summary(self):
         """Parameters and log-likelihood as a one-row DataFrame.

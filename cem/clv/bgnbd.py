@@ -243,7 +243,7 @@ def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="
     zeros = (0.0,) * (len(life) + len(trans))
     starts = [(0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5, *zeros), (1, 1, 1, 1, *zeros)]
     params, ll, res = _fit(negll, starts, names, jac=True, n_log=4)
-    se, optimizer, warning = _inference(negll, res, names, jac=True)
+    se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
     return BGNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
-                 optimizer=optimizer, fit_warning=warning,
+                 optimizer=optimizer, fit_warning=warning, covariance=covariance,
                  extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})

@@ -101,10 +101,13 @@ def lifetime_value(purchase_model, spend_model, summary, horizon, margin=1.0, di
     n_months = int(np.ceil(horizon / month))
     i = (1 + discount_rate) ** (1 / 12) - 1
     x, tx, TT = summary[frequency], summary[recency], summary[T]
+    # A model that can (Pareto/NBD) computes what does not depend on time once, not every month.
+    curve = (purchase_model.purchases_curve(x, tx, TT) if hasattr(purchase_model, "purchases_curve")
+             else lambda t: purchase_model.expected_purchases(t, x, tx, TT))
     total = np.zeros(len(summary))
     prev = np.zeros(len(summary))
     for k in range(1, n_months + 1):
-        cum = purchase_model.expected_purchases(min(k * month, horizon), x, tx, TT)
+        cum = curve(min(k * month, horizon))
         total += (cum - prev) / (1 + i) ** k
         prev = cum
     spend = (spend_model.expected_spend(x, summary[monetary]) if hasattr(spend_model, "expected_spend")

@@ -198,10 +198,25 @@ class ParetoNBD(_Model):
             r, alpha, s, beta = self._p(covariates, covariates.iloc[:, 0] if isinstance(covariates, pd.DataFrame)
                                         else 0)
             return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+        return self.purchases_curve(frequency, recency, T, covariates)(t)
+
+    def purchases_curve(self, frequency, recency, T, covariates=None):
+        """Each customer's expected purchases as a function of ``t`` (:meth:`expected_purchases`),
+        with what does not depend on ``t`` (the probability alive) computed once: a lifetime
+        value asks for every month of its horizon.
+
+        Examples
+        --------
+        >>> m = ParetoNBD(params={"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, loglik=-9595.0, n=2357)
+        >>> curve = m.purchases_curve([3], [30.0], [39.0])
+        >>> bool(np.isclose(curve(39), m.expected_purchases(39, [3], [30.0], [39.0])))
+        True
+        """
         r, alpha, s, beta = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         rate = (r + x) * (beta + T) / ((alpha + T) * (s - 1))
-        return rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * self._alive(x, tx, T, r, alpha, s, beta)
+        alive = self._alive(x, tx, T, r, alpha, s, beta)
+        return lambda t: rate * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) * alive
 
     def dert(self, discount_rate, frequency, recency, T, covariates=None):
         """Discounted expected residual transactions at a continuous ``discount_rate`` per time
@@ -289,7 +304,7 @@ def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", sou
     names = ["r", "alpha", "s", "beta", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
     zeros = (0.0,) * (len(life) + len(trans))
     params, ll, res = _fit(negll, [(0.5, 10, 0.5, 10, *zeros), (1, 1, 1, 1, *zeros)], names, jac=True, n_log=4)
-    se, optimizer, warning = _inference(negll, res, names, jac=True)
+    se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
     return ParetoNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
-                     optimizer=optimizer, fit_warning=warning,
+                     optimizer=optimizer, fit_warning=warning, covariance=covariance,
                      extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})

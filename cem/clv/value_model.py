@@ -224,33 +224,44 @@ def experience_covariates(events: pd.DataFrame, customers: pd.Index, *, min_rate
 
 
 def _draws(model, n, rng):
-    """Parameter sets drawn from the normal approximation at the maximum, on the log scale for
-    positive parameters (covariance: the inverse Hessian, ``model.covariance``); [] without one."""
+    """Parameter sets drawn from the normal approximation at the maximum, on the search scale
+    (log of the positive parameters; ``model.covariance``, the inverse Hessian); [] without one."""
     import dataclasses
 
     cov = getattr(model, "covariance", None)
     if cov is None or n <= 0:
         return []
     names = list(cov.index)
-    mean = np.array([model.params[k] for k in names], dtype=float)
-    positive = np.array([not str(k).startswith(("life.", "trans.", "dropout.", "purchase.")) for k in names])
-    # Delta method to the log scale for positive parameters: var(log p) = var(p) / p^2.
-    scale = np.where(positive, 1.0 / mean, 1.0)
-    centre = np.where(positive, np.log(mean), mean)
-    sigma = cov.to_numpy(dtype=float) * np.outer(scale, scale)
+    coefficient = np.array([str(k).startswith(("life.", "trans.")) for k in names])
+    centre = np.array([model.params[k] for k in names], dtype=float)
+    centre = np.where(coefficient, centre, np.log(np.where(coefficient, 1.0, centre)))
     try:
-        sample = rng.multivariate_normal(centre, sigma, size=n, method="eigh")
+        sample = rng.multivariate_normal(centre, cov.to_numpy(dtype=float), size=n, method="eigh")
     except (ValueError, np.linalg.LinAlgError):
         return []
-    sample = np.where(positive, np.exp(sample), sample)
-    return [dataclasses.replace(model, params={**model.params, **dict(zip(names, row))}) for row in sample]
+    sample = np.where(coefficient, sample, np.exp(sample))
+    return [dataclasses.replace(model, params={**model.params, **dict(zip(names, map(float, row)))})
+            for row in sample]
+
+
+class _Given:
+    """A fitted model bound to its customers' covariates, so :func:`cem.clv.lifetime_value` can use it."""
+
+    def __init__(self, model, covariates):
+        self.model, self.covariates = model, covariates
+        self.given = {} if covariates is None else {"covariates": covariates}
+        if hasattr(model, "purchases_curve"):
+            self.purchases_curve = lambda x, tx, T: model.purchases_curve(x, tx, T, **self.given)
+
+    def expected_purchases(self, t, frequency=None, recency=None, T=None):
+        return self.model.expected_purchases(t, frequency, recency, T, **self.given)
 
 
 def _customer_values(model, spend, summary, covariates, terms):
     """Each customer's lifetime value under a model (and its covariates, when it has them)."""
     from .lifetime import lifetime_value
 
-    fitted = model if covariates is None else model.given(covariates)
+    fitted = _Given(model, None if covariates is None else {"dropout": covariates})
     return lifetime_value(fitted, spend, summary, horizon=52 * terms["horizon"], margin=terms["margin"],
                           discount_rate=terms["discount_rate"], periods_per_year=52)
 
