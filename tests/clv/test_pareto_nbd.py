@@ -119,14 +119,14 @@ def test_gradient_matches_finite_differences():
     assert np.allclose(f(v)[1], numeric, rtol=1e-4, atol=1e-3)
 
 
-def test_the_solar_example_fit_carries_a_warning():
-    # Notebook 04's calibration split: s and beta run off along a ridge (s = 128, beta = 7,935 before).
-    from cem import clv, load_study
+def test_customers_who_all_leave_at_one_rate_give_a_ridge_and_a_warning():
+    # Every customer's dropout rate the same (s -> infinity with s / beta fixed): the likelihood
+    # is flat along s and beta, as on the solar example of earlier versions (s = 128, beta = 7,935).
+    from cem import clv
+    from cem.synth import dropout_transactions
 
-    tx = load_study(ROOT / "cem" / "examples" / "solar").transactions()
-    start, end = tx["date"].min(), tx["date"].max()
-    cal = clv.calibration_holdout(tx, start + (end - start) * (1 - 0.33), end, unit="W")
-    m = fit_pareto_nbd(cal)
+    tx, _ = dropout_transactions(np.zeros(2000), pareto_nbd=(0.6, 8.0, 1e6, 1e6 / 0.02), seed=5)
+    m = fit_pareto_nbd(clv.rfm(tx, unit="W"))
     assert m.params["s"] > 50 and m.params["beta"] > 1000
     assert m.fit_warning is not None and "s and beta" in m.fit_warning
 
