@@ -73,8 +73,10 @@ def test_lifetime_value_notebook_finds_the_planted_step_and_reproduces_cdnow(tmp
     metrics = run("04_lifetime_value.ipynb", "payroll", tmp_path / "run")["lifetime_value"]
     truth = json.loads((EXAMPLES / "payroll" / "synth_truth.json").read_text())
     assert metrics["top_step_at_stake"]["step"] == truth["planted_step"]
+    # The planted effect (a rating point multiplies the dropout rate by exp(effect)) is recovered.
     effect = metrics["step_effects"][truth["planted_step"]]
-    assert effect["ci_low"] < truth["effect"] < effect["ci_high"]
+    planted = truth["transactions"]["dropout_effect"]["per_rating_point"]
+    assert effect["ci_low"] < planted < effect["ci_high"]
     assert {k: round(v, 3) for k, v in metrics["cdnow_bgnbd"].items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
                                                                           "b": 2.426}
     assert metrics["total_clv"] > 0
@@ -119,3 +121,21 @@ def test_workshop_notebooks_draw_a_new_workbook_and_show_problems_of_a_broken_on
              for c in out["cells"] for o in c.get("outputs", [])]
     text = "\n".join(shown)
     assert "thing(s) to fix in the workbook" in text and "Steps!E3" in text and "did you mean 'setup'" in text
+
+
+def test_one_value_model_on_every_page(tmp_path):
+    """The summary, value by step and lifetime value pages of a run show one base value: the run's value model."""
+    out = tmp_path / "run"
+    for notebook in ("00_summary.ipynb", "03_value_by_step.ipynb", "04_lifetime_value.ipynb"):
+        metrics = run(notebook, "solar", out, cdnow_path="") if notebook.startswith("04") else run(notebook, "solar", out)
+    vm = metrics["value_model"]
+    assert vm["model"] in {"Pareto/NBD", "BG/NBD", "MBG/NBD"} and vm["base_low"] < vm["base_value"] < vm["base_high"]
+    assert metrics["lifetime_value"]["total_clv"] == vm["base_value"]
+    assert metrics["step_value"]["value_model"]["base_value"] == vm["base_value"]
+    assert metrics["lifetime_value"]["top_step_at_stake"]["at_stake"] == vm["at_stake"][0]["value"]
+    # The chosen model's fit is not flagged; the summary's first item quotes the same base value.
+    assert not next(c for c in vm["candidates"] if c["chosen"])["fit_warning"]
+    summary = nbformat.read(str(tmp_path / "00_summary.ipynb.out.ipynb"), as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in summary.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []))
+    assert f"{vm['base_value']:,.0f}" in shown

@@ -52,7 +52,7 @@ from .rfm import (
 )
 from .sbg import SBG, fit_sbg
 from .study import study_terms, study_value_at_stake
-from .value_model import ValueModel, choose_model, experience_covariates, fit_value_model
+from .value_model import ValueModel, choose_model, customer_values, experience_covariates, fit_value_model
 
 __all__ = [
     "MAX_AMOUNT",
@@ -90,4 +90,5 @@ __all__ = [
     "choose_model",
     "experience_covariates",
     "fit_value_model",
+    "customer_values",
 ]

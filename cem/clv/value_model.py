@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model"]
+__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model", "customer_values"]
 
 #: The candidates of the model choice, in the order they are tried.
 CANDIDATES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
@@ -69,6 +69,11 @@ class ValueModel:
         The rating each step is raised to.
     notes : list of str
         What could not be done, said plainly.
+    estimates : pandas.DataFrame
+        The chosen model's parameters: ``parameter, estimate, std_error`` (``life.<step>``: the
+        change in the log of the dropout rate per rating point of the step).
+    spend : dict
+        The Gamma-Gamma spend model's parameters.
     """
 
     model: str
@@ -84,6 +89,9 @@ class ValueModel:
     reason: str
     target: float = 5.0
     notes: list = field(default_factory=list)
+    estimates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["parameter", "estimate",
+                                                                                  "std_error"]))
+    spend: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The ``value_model`` section of ``metrics.json``: plain numbers and lists."""
@@ -99,8 +107,13 @@ class ValueModel:
                              for r in self.at_stake.itertuples()],
                 "all_steps": None if self.all_steps is None else {k: num(v) for k, v in self.all_steps.items()},
                 "candidates": [{"model": r.model, "holdout_error": num(r.holdout_error), "loglik": num(r.loglik),
-                                "fit_warning": r.fit_warning, "chosen": bool(r.chosen)}
-                               for r in self.candidates.itertuples()]}
+                                "fit_warning": r.fit_warning if isinstance(r.fit_warning, str) else None,
+                                "chosen": bool(r.chosen)} for r in self.candidates.itertuples()],
+                # Parameters in full precision: the per-customer values are computed from them again.
+                "estimates": [{"parameter": r.parameter, "estimate": float(r.estimate),
+                               "std_error": None if not np.isfinite(r.std_error) else float(r.std_error)}
+                              for r in self.estimates.itertuples()],
+                "spend": {k: float(v) for k, v in self.spend.items()}}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ValueModel":
@@ -116,7 +129,10 @@ class ValueModel:
                    base_low=data.get("base_low"), base_high=data.get("base_high"), currency=data.get("currency", ""),
                    horizon_years=data["horizon_years"], customers=data["customers"], at_stake=at_stake,
                    all_steps=data.get("all_steps"), candidates=candidates, reason=data.get("reason", ""),
-                   target=data.get("target", 5.0), notes=list(data.get("notes") or []))
+                   target=data.get("target", 5.0), notes=list(data.get("notes") or []),
+                   estimates=pd.DataFrame(data.get("estimates") or [], columns=["parameter", "estimate", "std_error"])
+                   .astype({"estimate": float, "std_error": float}),
+                   spend=dict(data.get("spend") or {}))
 
 
 def _fitters():
@@ -343,9 +359,11 @@ def fit_value_model(study, *, target: float = 5.0, holdout_share: float = 0.33, 
     if covariates is not None:
         at_stake, all_steps = _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target,
                                         values)
+    estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
+                              "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
     return ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
                       terms["currency"], terms["horizon"], len(summary), at_stake, all_steps, candidates, reason,
-                      target, notes)
+                      target, notes, estimates, dict(spend.params))
 
 
 def _raised(covariates, ratings, steps, target):
@@ -380,3 +398,54 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
              "low": float(np.percentile(spread, 2.5)) if spread else None,
              "high": float(np.percentile(spread, 97.5)) if spread else None}
     return table, every
+
+
+def customer_values(study, value: ValueModel) -> pd.DataFrame:
+    """Each customer's lifetime value, probability alive and expected purchases in the next year,
+    from the run's value model's own parameters (nothing is fitted again): they add up to its base
+    value.
+
+    Parameters
+    ----------
+    study : cem.study.Study
+    value : ValueModel
+        From :func:`fit_value_model` (or read back from metrics.json).
+
+    Returns
+    -------
+    pandas.DataFrame
+        By customer: ``clv``, ``p_alive``, ``next_year`` (expected purchases), ``frequency``.
+    """
+    from .bgnbd import BGNBD
+    from .gamma_gamma import GammaGamma
+    from .pareto_nbd import ParetoNBD
+    from .rfm import rfm
+    from .study import study_terms
+
+    classes = {"BG/NBD": BGNBD, "Pareto/NBD": ParetoNBD}
+    try:
+        from .mbgnbd import MBGNBD
+    except ImportError:  # not every version of the package has it
+        pass
+    else:
+        classes["MBG/NBD"] = MBGNBD
+    if value.model not in classes:
+        raise ValueError(f"no customer values from a '{value.model}' value model")
+    params = dict(zip(value.estimates["parameter"], value.estimates["estimate"]))
+    steps = [k[len("life."):] for k in params if k.startswith("life.")]
+    model = classes[value.model](params=params, loglik=float("nan"), n=value.customers,
+                                 extra={"covariates": {"purchase": [], "dropout": steps}} if steps else {})
+    summary = rfm(study.transactions(), unit="W")
+    covariates = None
+    if steps:
+        covariates, _ = experience_covariates(study.events(), summary.index, min_rated=1)
+        covariates = covariates.reindex(columns=steps, fill_value=0.0)
+    spend = GammaGamma(params=value.spend, loglik=float("nan"), n=value.customers)
+    terms = study_terms(study)
+    given = _Given(model, None if covariates is None else {"dropout": covariates})
+    alive = (model.prob_alive(summary["frequency"], summary["recency"], summary["T"], **given.given))
+    return pd.DataFrame({"clv": _customer_values(model, spend, summary, covariates, terms),
+                         "p_alive": np.asarray(alive, dtype=float),
+                         "next_year": np.asarray(given.expected_purchases(52, summary["frequency"], summary["recency"],
+                                                                          summary["T"]), dtype=float),
+                         "frequency": summary["frequency"]}, index=summary.index)

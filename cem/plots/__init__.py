@@ -32,10 +32,10 @@ from .journey_layout import JourneyLayout, Lane, journey_layout, touchpoints_at_
 from .journeys import flow_map, funnel_chart, pd_notna, variants_chart  # noqa: F401
 from .needs import needs_heatmap, opportunity_landscape, opportunity_landscapes, unmet_chart
 from .summary import priority_chart
-from .value import clv_distribution, experience_curve, holdout_chart, step_effects_chart, value_waterfall
+from .value import at_stake_chart, clv_distribution, experience_curve, holdout_chart, step_effects_chart, value_waterfall
 
 __all__ = ["journey_map", "gap_chart", "opportunity_landscape", "opportunity_landscapes", "unmet_chart",
-           "experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart",
+           "experience_curve", "value_waterfall", "step_effects_chart", "at_stake_chart", "clv_distribution", "holdout_chart",
            "flow_map", "funnel_chart", "variants_chart", "needs_heatmap", "alignment_chart", "poster",
            "priority_chart", "save_figure", "SEVERITY_COLORS",
            # new with the split into topics:

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["experience_curve", "value_waterfall", "step_effects_chart", "clv_distribution", "holdout_chart"]
+__all__ = ["experience_curve", "value_waterfall", "step_effects_chart", "at_stake_chart", "clv_distribution",
+           "holdout_chart"]
 
 
 def _step_labels(values, width=18):
@@ -91,6 +92,36 @@ def step_effects_chart(table: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_yticks(y, ["\n".join(_wrap(l, 36, 2)) for l in labels], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("effect on the log-odds of churning, per rating point (95 % interval)")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def at_stake_chart(at_stake: pd.DataFrame, *, ax: Axes | None = None, currency: str = "") -> Axes:
+    """Lifetime value at stake per step with its 95 % interval, largest first; red: the interval
+    stays above zero.
+
+    Parameters
+    ----------
+    at_stake : pandas.DataFrame
+        ``name, value, low, high`` per step (:attr:`cem.clv.ValueModel.at_stake`).
+    ax : matplotlib.axes.Axes, optional
+    currency : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * max(len(at_stake), 4) + 1))
+    y = list(range(len(at_stake)))
+    value, low, high = (at_stake[c].to_numpy(dtype=float) for c in ("value", "low", "high"))
+    ax.barh(y, value, color=["#c0392b" if lo > 0 else "#bdc3c7" for lo in low])
+    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="#2c3e50", elinewidth=1)
+    ax.axvline(0, color="#2c3e50", lw=0.6)
+    ax.set_yticks(y, ["\n".join(_wrap(_plain(str(n)), 36, 2)) for n in at_stake["name"]], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(_plain(f"lifetime value at stake, {currency} (95 % interval)".replace(" ,", ",")))
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

@@ -21,7 +21,7 @@ __all__ = ["INDEX_COLUMNS", "write_index"]
 
 #: Key figure columns of index.html, after the run, its status and its links.
 INDEX_COLUMNS = ("fix first", "gaps high / medium / low", "top opportunity", "weakest step", "lifetime value",
-                 "value at stake (churn model)")
+                 "value at stake, top step")
 
 
 def _metric_cells(metrics):
@@ -31,9 +31,10 @@ def _metric_cells(metrics):
     top = (metrics.get("needs") or {}).get("top_opportunity") or {}
     sv = metrics.get("step_value") or {}
     weak = sv.get("lowest_experience") or sv.get("largest_drop_off") or {}
-    lv = metrics.get("lifetime_value") or {}
-    stake = lv.get("top_step_at_stake") or {}
-    currency = lv.get("currency", "")
+    # Money comes from the run's one value model (cem.valuation), as on every page of the run.
+    vm = metrics.get("value_model") or {}
+    stake = (vm.get("at_stake") or [{}])[0]
+    currency = vm.get("currency", "")
     first = ((metrics.get("summary") or {}).get("fix_first") or [{}])[0]
     if "experience" in weak:
         weak_text = f"{weak.get('name', weak.get('step', ''))} (experience {weak['experience']:.2f})"
@@ -46,8 +47,10 @@ def _metric_cells(metrics):
         f"{gaps.get('high', 0)} / {gaps.get('medium', 0)} / {gaps.get('low', 0)}" if jm else "",
         f"{top.get('opportunity', '')} {top.get('statement', '')}".strip() if top else "",
         weak_text,
-        f"{lv['total_clv']:,.0f} {currency}".strip() if "total_clv" in lv else "",
-        f"{stake.get('name', stake.get('step', ''))}: {stake['at_stake']:,.0f} {currency}".strip() if stake else "",
+        f"{vm['base_value']:,.0f} {currency} ({vm.get('model', '')})".strip()
+        if isinstance(vm.get("base_value"), (int, float)) else "",
+        f"{stake.get('name', stake.get('step', ''))}: {stake['value']:,.0f} {currency}".strip()
+        if isinstance(stake.get("value"), (int, float)) else "",
     ]
 
 
