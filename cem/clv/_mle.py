@@ -5,7 +5,10 @@ customers once, :func:`_fit` maximises the sum over log-parameters (so every par
 positive; covariate coefficients, when a model has them, stay on their own scale),
 :func:`_inference` reads standard errors off the Hessian at the optimum and says in a plain
 sentence when the optimum is not one the data pin down (:func:`_fit_warning`), :class:`_Model`
-holds the result. Fits refuse data too thin to pin the parameters down (:func:`_refuse_if_too_few`,
+holds the result. A model hands :func:`_maximum_likelihood` its negative log-likelihood and
+gradient (wrapped by :func:`_guarded`, so a search never stops on a value it cannot compute)
+and gets all of the model's fields back: BG/NBD, Pareto/NBD, MBG/NBD, sBG and BG/BB are fitted
+and judged by the same rules. Fits refuse data too thin to pin the parameters down (:func:`_refuse_if_too_few`,
 with the thresholds of :func:`cem.readers.transactions.too_few_to_fit`).
 
 Covariates (:func:`_covariate_matrices`) follow Fader & Hardie (2007), "Incorporating
@@ -26,6 +29,11 @@ from ..readers.transactions import too_few_to_fit
 
 #: Gauss-Laguerre nodes and weights for discounted expectations (:func:`_discounted`).
 _LAGUERRE = np.polynomial.laguerre.laggauss(64)
+
+#: The models' log-scale parameters are searched within +-20 (5e-9 to 5e8): beyond, the differences
+#: of log-gamma functions in their likelihoods lose their significant digits and a runaway
+#: parameter (BG/NBD's a and b when customers drop out alike) would score a false optimum.
+_LOG_LIMIT = 20.0
 
 
 def _refuse_if_too_few(summary, frequency, monetary="monetary_value", spend=False, source="transactions"):
@@ -161,6 +169,59 @@ def _fit(negll, x0, names, jac=None, n_log=None):
     return dict(zip(names, _natural(best.x, best.n_log))), -float(best.fun), best
 
 
+def _guarded(negll, n_log=None):
+    """``negll`` (search vector -> value and gradient) scoring ``1e20`` with a zero gradient where
+    the likelihood cannot be computed: a log-scale parameter (the first ``n_log``, all by default)
+    beyond :data:`_LOG_LIMIT`, or a value or gradient that is not finite. The search then steps
+    back instead of stopping on a NaN.
+
+    Examples
+    --------
+    >>> f = _guarded(lambda v: (float(np.sum(np.log(v))), 1 / v))
+    >>> bool(f(np.array([1.0, 2.0]))[0] == np.log(2.0)), f(np.array([-1.0, 2.0]))[0], f(np.array([25.0, 1.0]))[0]
+    (True, 1e+20, 1e+20)
+    """
+    def guarded(v):
+        v = np.asarray(v, dtype=float)
+        n = len(v) if n_log is None else n_log
+        if np.any(np.abs(v[:n]) > _LOG_LIMIT):  # beyond e^20 the log-gamma differences lose their digits
+            return 1e20, np.zeros(len(v))
+        with np.errstate(all="ignore"):
+            value, grad = negll(v)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return 1e20, np.zeros(len(v))
+        return float(value), np.asarray(grad, dtype=float)
+    return guarded
+
+
+def _maximum_likelihood(negll, starts, names, n_log=None):
+    """Fit (:func:`_fit`) and judge the fit (:func:`_inference`): the fields of a :class:`_Model`
+    but ``n`` and ``extra``.
+
+    ``negll`` returns the negative log-likelihood and its gradient in the search vector (the
+    first ``n_log`` parameters on the log scale, all by default); it is wrapped by :func:`_guarded`.
+
+    Returns
+    -------
+    dict
+        ``params``, ``loglik``, ``converged``, ``std_errors``, ``optimizer``, ``fit_warning``, ``covariance``.
+
+    Examples
+    --------
+    >>> def nll(v):
+    ...     d = v - np.log([2.0, 3.0])
+    ...     return float(50 * d @ d), 100 * d
+    >>> fitted = _maximum_likelihood(nll, [(1, 1)], ["a", "b"])
+    >>> {k: round(v, 6) for k, v in fitted["params"].items()}, round(fitted["std_errors"]["a"], 4), fitted["fit_warning"]
+    ({'a': 2.0, 'b': 3.0}, 0.2, None)
+    """
+    negll = _guarded(negll, n_log)
+    params, loglik, res = _fit(negll, starts, names, jac=True, n_log=n_log)
+    se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
+    return {"params": {k: float(v) for k, v in params.items()}, "loglik": float(loglik), "converged": _usable(res),
+            "std_errors": se, "optimizer": optimizer, "fit_warning": warning, "covariance": covariance}
+
+
 def _natural(x, n_log):
     """Search vector -> natural scale: the first ``n_log`` exponentiated."""
     x = np.asarray(x, dtype=float)
@@ -269,11 +330,6 @@ def _inference(negll, res, names, jac=None, n_customers=None):
     return dict(zip(names, map(float, se))), optimizer, warning, covariance
 
 
-#: The models' log-scale parameters are searched within +-20 (5e-9 to 5e8): beyond, the differences
-#: of log-gamma functions in their likelihoods lose their significant digits and a runaway
-#: parameter (BG/NBD's a and b when customers drop out alike) would score a false optimum.
-_LOG_LIMIT = 20.0
-
 #: Thresholds of :func:`_fit_warning`.
 _RUNAWAY_LOG = np.log(1e4)   # a log-scale parameter above 10,000 or below 1/10,000
 _RIDGE_SE = 1.0              # se(log theta) above 1: theta known only to within a factor e either way
@@ -283,10 +339,11 @@ _CONDITION = 1e12            # condition number of the Hessian beyond which it i
 def _fit_warning(names, x, n_log, H, se_search, res, n_customers=None):
     """A plain sentence when the optimum is not one the data pin down, else None.
 
-    Checked in order: a search that did not end at an optimum; a parameter on the boundary of
-    the search (log-scale beyond +-ln 10,000, i.e. above 10,000 or below 0.0001: "running
-    away", as a heterogeneity shape going to infinity does when customers do not differ); a
-    Hessian that is not finite, singular (condition number above 1e12) or not positive
+    Checked in order: a parameter on the boundary of the search (log-scale beyond +-ln 10,000,
+    i.e. above 10,000 or below 0.0001: "running away", as a heterogeneity shape going to
+    infinity does when customers do not differ, or sBG's beta when nobody leaves; such a search
+    often stops short of an optimum too, and the boundary is the reason); a search that did not
+    end at an optimum; a Hessian that is not finite, singular (condition number above 1e12) or not positive
     definite; a log-scale parameter whose standard error exceeds 1 (known only to within a
     factor e either way: a flat ridge of the likelihood). The parameters named are those the
     flattest direction (the Hessian's eigenvector of the smallest eigenvalue) moves most.
@@ -302,15 +359,15 @@ def _fit_warning(names, x, n_log, H, se_search, res, n_customers=None):
     x = np.asarray(x, dtype=float)
     grad_small = res.jac is not None and np.all(np.isfinite(res.jac)) and \
         np.max(np.abs(res.jac)) < 1e-4 * max(1.0, abs(res.fun))
-    if not (res.success or grad_small):
-        return (f"The search stopped before it reached an optimum ({res.message}); the estimates are not maximum "
-                "likelihood estimates.")
     runaway = [n for n, v in zip(names[:n_log], x[:n_log]) if abs(v) > _RUNAWAY_LOG]
     if runaway:
         values = ", ".join(f"{n} = {np.exp(v):.3g}" for n, v in zip(names[:n_log], x[:n_log]) if n in runaway)
         return (f"{_join(runaway)} ran to the edge of the search ({values}): the likelihood keeps rising as "
                 f"{'it grows or shrinks' if len(runaway) == 1 else 'they grow or shrink'} without bound, so the data "
                 "do not pin the model down (often: customers differ too little, or too few came back).")
+    if not (res.success or grad_small):
+        return (f"The search stopped before it reached an optimum ({res.message}); the estimates are not maximum "
+                "likelihood estimates.")
     if not np.all(np.isfinite(H)):
         return "The Hessian at the optimum could not be computed: no standard errors, and the optimum may be a ridge."
     eig, vec = np.linalg.eigh(H)
@@ -392,6 +449,19 @@ class _Model:
         """
         return pd.DataFrame({"estimate": pd.Series(self.params, dtype=float),
                              "std_error": pd.Series(self.std_errors, dtype=float).reindex(list(self.params))})
+
+    def estimates(self):
+        """:meth:`table` with Wald 95 % intervals, ``estimate -+ 1.96 std_error``.
+
+        Examples
+        --------
+        >>> m = _Model(params={"a": 2.0}, loglik=-1.0, n=10, std_errors={"a": 0.5})
+        >>> m.estimates().round(3).to_dict("index")
+        {'a': {'estimate': 2.0, 'std_error': 0.5, 'lower_95': 1.02, 'upper_95': 2.98}}
+        """
+        t = self.table()
+        return t.assign(lower_95=t["estimate"] - 1.959964 * t["std_error"],
+                        upper_95=t["estimate"] + 1.959964 * t["std_error"])
 
 
 def _prediction_covariates(model, covariates, like, processes=("purchase", "dropout")):

@@ -24,7 +24,7 @@ with ``x`` transactions in ``n`` repeat opportunities, the last at opportunity `
 
 DERT, the discounted expected residual transactions, times the value per transaction is the
 customer's residual lifetime value. Fitted by maximum likelihood with the analytic gradient
-(:mod:`cem.clv._inference`); the 1995 donor cohort of the paper (11,104 donors, 6 repeat
+(:mod:`cem.clv._mle`); the 1995 donor cohort of the paper (11,104 donors, 6 repeat
 opportunities) gives its alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783,
 LL = -33,225.6 (tests/clv/test_bgbb.py).
 """
@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import special
 
 from ..errors import InputError
-from ._inference import _Fitted, _inference, _maximise
+from ._mle import _maximum_likelihood, _Model
 
 __all__ = ["BGBB", "fit_bgbb"]
 
@@ -81,9 +81,9 @@ def _bgbb_ll(params, x, tx, n, gradient=False):
     return ll, np.einsum("ij,ijk->ik", share, np.where(keep[..., None], dlog, 0.0))
 
 
-class BGBB(_Fitted):
+class BGBB(_Model):
     """A fitted BG/BB model: ``params`` alpha, beta, gamma, delta; ``loglik``; ``std_errors``;
-    ``fit_warning``; predictions per customer (formulas of the module docstring).
+    ``optimizer``; ``fit_warning``; predictions per customer (formulas of the module docstring).
 
     Examples
     --------
@@ -193,7 +193,4 @@ def fit_bgbb(summary, frequency="frequency", recency="recency", n_periods="n_per
         ll, g = _bgbb_ll(np.exp(lp), x, tx, n, gradient=True)
         return -float(w @ ll), -(w @ g) * np.exp(lp)
 
-    params, ll, res = _maximise(fun_grad, [(1, 1, 1, 1), (0.5, 0.5, 0.5, 2.0)], _NAMES)
-    se, warning = _inference(lambda lp: fun_grad(lp)[1], res, _NAMES)
-    return BGBB(params=params, loglik=ll, n=int(round(w.sum())), converged=res.converged, std_errors=se,
-                fit_warning=warning)
+    return BGBB(n=int(round(w.sum())), **_maximum_likelihood(fun_grad, [(1, 1, 1, 1), (0.5, 0.5, 0.5, 2.0)], _NAMES))

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._mle import (_LOG_LIMIT, _compress, _covariate_matrices, _discounted, _fit, _inference, _Model, _prediction_covariates,
-                   _refuse_if_too_few, _usable)
+from ._mle import (_compress, _covariate_matrices, _discounted, _maximum_likelihood, _Model, _prediction_covariates,
+                   _refuse_if_too_few)
 
 __all__ = ["BGNBD", "fit_bgnbd"]
 
@@ -94,17 +94,13 @@ def _individual(theta, Xt, Xl):
 
 def _objective(x, tx, T, w, Xt, Xl):
     """Negative log-likelihood and its gradient in the search vector ``(log r, log alpha, log a, log b,
-    life..., trans...)``: the chain rule through ``alpha_i``, ``a_i``, ``b_i`` of :func:`_individual`."""
+    life..., trans...)``: the chain rule through ``alpha_i``, ``a_i``, ``b_i`` of :func:`_individual`
+    (:func:`cem.clv._mle._guarded` scores what cannot be computed)."""
     def negll(v):
-        if np.any(np.abs(v[:4]) > _LOG_LIMIT):  # beyond e^20 the log-gamma differences lose their digits
-            return 1e20, np.zeros(len(v))
         theta = np.r_[np.exp(v[:4]), v[4:]]
         r, alpha_i, a_i, b_i = _individual(theta, Xt, Xl)
-        with np.errstate(all="ignore"):
-            ll, (d_r, d_alpha, d_a, d_b) = _bgnbd_ll_grad((r, alpha_i, a_i, b_i), x, tx, T)
+        ll, (d_r, d_alpha, d_a, d_b) = _bgnbd_ll_grad((r, alpha_i, a_i, b_i), x, tx, T)
         value = -np.sum(w * ll)
-        if not np.isfinite(value):
-            return 1e20, np.zeros(len(v))
         e_alpha = w * alpha_i * d_alpha  # d ll / d log alpha_i
         e_life = w * (a_i * d_a + b_i * d_b)
         grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * a_i * d_a), np.sum(w * b_i * d_b),
@@ -242,8 +238,5 @@ def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="
     names = ["r", "alpha", "a", "b", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
     zeros = (0.0,) * (len(life) + len(trans))
     starts = [(0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5, *zeros), (1, 1, 1, 1, *zeros)]
-    params, ll, res = _fit(negll, starts, names, jac=True, n_log=4)
-    se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
-    return BGNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
-                 optimizer=optimizer, fit_warning=warning, covariance=covariance,
+    return BGNBD(n=int(w.sum()), **_maximum_likelihood(negll, starts, names, n_log=4),
                  extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})

@@ -15,7 +15,7 @@ Per customer with ``x`` repeat purchases, last at ``t_x``, observed for ``T``::
     E[X(T, T+t) | x, t_x, T] = (a+b+x) / (a-1)
         * [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))] * P(alive)
 
-Fitted by maximum likelihood with the analytic gradient (:mod:`cem.clv._inference`). The online
+Fitted by maximum likelihood with the analytic gradient (:mod:`cem.clv._mle`). The online
 grocery data of BTYDplus (calibration to 2006-12-31, weeks) give the estimates printed there
 (tests/clv/test_mbgnbd.py).
 """
@@ -24,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ._inference import _Fitted, _inference, _maximise
-from ._mle import _compress, _refuse_if_too_few
+from ._mle import _compress, _maximum_likelihood, _Model, _refuse_if_too_few
 
 __all__ = ["MBGNBD", "fit_mbgnbd"]
 
@@ -54,8 +53,9 @@ def _mbgnbd_ll(params, x, tx, T, gradient=False):
     return ll, grad
 
 
-class MBGNBD(_Fitted):
-    """A fitted MBG/NBD model: ``params`` r, alpha, a, b; ``loglik``; ``std_errors``; ``fit_warning``; predictions.
+class MBGNBD(_Model):
+    """A fitted MBG/NBD model: ``params`` r, alpha, a, b; ``loglik``; ``std_errors``; ``optimizer``;
+    ``fit_warning``; ``covariance``; predictions.
 
     Examples
     --------
@@ -107,8 +107,9 @@ def fit_mbgnbd(summary, frequency="frequency", recency="recency", T="T", source=
     Returns
     -------
     MBGNBD
-        With ``std_errors`` from the Hessian and ``fit_warning`` (None, or why the estimates
-        should not be trusted: a ridge, a boundary, no convergence).
+        With ``std_errors`` from the Hessian, the ``optimizer``'s report, ``covariance`` and
+        ``fit_warning`` (None, or why the estimates should not be trusted: a ridge, a boundary,
+        no convergence).
 
     Raises
     ------
@@ -130,7 +131,5 @@ def fit_mbgnbd(summary, frequency="frequency", recency="recency", T="T", source=
         ll, g = _mbgnbd_ll(np.exp(lp), x, tx, TT, gradient=True)
         return -float(np.sum(w * ll)), -(w @ g) * np.exp(lp)
 
-    params, ll, res = _maximise(fun_grad, [(1, 3, 1, 3), (0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5)], _NAMES)
-    se, warning = _inference(lambda lp: fun_grad(lp)[1], res, _NAMES)
-    return MBGNBD(params=params, loglik=ll, n=int(w.sum()), converged=res.converged, std_errors=se,
-                  fit_warning=warning)
+    starts = [(1, 3, 1, 3), (0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5)]
+    return MBGNBD(n=int(w.sum()), **_maximum_likelihood(fun_grad, starts, _NAMES))

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._mle import (_LOG_LIMIT, _compress, _covariate_matrices, _fit, _inference, _Model, _prediction_covariates,
-                   _refuse_if_too_few, _usable)
+from ._mle import (_compress, _covariate_matrices, _maximum_likelihood, _Model, _prediction_covariates,
+                   _refuse_if_too_few)
 
 __all__ = ["ParetoNBD", "fit_pareto_nbd"]
 
@@ -129,23 +129,16 @@ def _individual(theta, Xt, Xl):
 
 def _objective(x, tx, T, w, Xt, Xl):
     """Negative log-likelihood and its gradient in the search vector ``(log r, log alpha, log s,
-    log beta, life..., trans...)``: the chain rule through ``alpha_i`` and ``beta_i``."""
+    log beta, life..., trans...)``: the chain rule through ``alpha_i`` and ``beta_i``
+    (:func:`cem.clv._mle._guarded` scores what cannot be computed)."""
     def negll(v):
-        if np.any(np.abs(v[:4]) > _LOG_LIMIT):  # beyond e^20 the log-gamma differences lose their digits
-            return 1e20, np.zeros(len(v))
         theta = np.r_[np.exp(v[:4]), v[4:]]
         r, alpha_i, s, beta_i = _individual(theta, Xt, Xl)
-        with np.errstate(all="ignore"):
-            ll, (d_r, d_alpha, d_s, d_beta) = _pnbd_ll_grad((r, alpha_i, s, beta_i), x, tx, T)
-        value = -np.sum(w * ll)
-        grad = None
-        if np.isfinite(value):
-            e_alpha, e_beta = w * alpha_i * d_alpha, w * beta_i * d_beta  # d ll / d log alpha_i, log beta_i
-            grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * d_s) * s, np.sum(e_beta),
-                         -(Xl.T @ e_beta), -(Xt.T @ e_alpha)]
-        if grad is None or not np.all(np.isfinite(grad)):
-            return 1e20, np.zeros(len(v))
-        return value, -grad
+        ll, (d_r, d_alpha, d_s, d_beta) = _pnbd_ll_grad((r, alpha_i, s, beta_i), x, tx, T)
+        e_alpha, e_beta = w * alpha_i * d_alpha, w * beta_i * d_beta  # d ll / d log alpha_i, log beta_i
+        grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * d_s) * s, np.sum(e_beta),
+                     -(Xl.T @ e_beta), -(Xt.T @ e_alpha)]
+        return -np.sum(w * ll), -grad
     return negll
 
 
@@ -303,8 +296,6 @@ def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", sou
     negll = _objective(x, tx, TT, w, Xt, Xl)
     names = ["r", "alpha", "s", "beta", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
     zeros = (0.0,) * (len(life) + len(trans))
-    params, ll, res = _fit(negll, [(0.5, 10, 0.5, 10, *zeros), (1, 1, 1, 1, *zeros)], names, jac=True, n_log=4)
-    se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
-    return ParetoNBD(params=params, loglik=float(ll), n=int(w.sum()), converged=_usable(res), std_errors=se,
-                     optimizer=optimizer, fit_warning=warning, covariance=covariance,
+    starts = [(0.5, 10, 0.5, 10, *zeros), (1, 1, 1, 1, *zeros)]
+    return ParetoNBD(n=int(w.sum()), **_maximum_likelihood(negll, starts, names, n_log=4),
                      extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})

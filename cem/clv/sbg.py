@@ -22,7 +22,7 @@ renewals), standing at the end of the ``n``-th period just before the renewal de
 ``sum_(t>=n) S(t) / S(n-1) / (1+d)^(t-n)``, the next payment (if they renew) undiscounted, the
 one after by ``1/(1+d)``, and so on. Times the payment per period it is the customer's expected
 residual lifetime value. Fitted by maximum likelihood with the analytic
-gradient (:mod:`cem.clv._inference`). The "regular" and "high end" cohorts of the paper,
+gradient (:mod:`cem.clv._mle`). The "regular" and "high end" cohorts of the paper,
 fitted on their first 7 years, give its alpha = 0.704, beta = 1.182 and alpha = 0.668,
 beta = 3.806 (tests/clv/test_sbg.py).
 """
@@ -32,7 +32,7 @@ import numpy as np
 from scipy import special
 
 from ..errors import InputError
-from ._inference import _Fitted, _inference, _maximise
+from ._mle import _maximum_likelihood, _Model
 
 __all__ = ["SBG", "fit_sbg"]
 
@@ -58,8 +58,8 @@ def _sbg_ll(params, lost, survivors, gradient=False):
     return ll, np.array([da, db]) - (lost.sum() + survivors) * d_base
 
 
-class SBG(_Fitted):
-    """A fitted sBG model: ``params`` alpha, beta; ``loglik``; ``std_errors``; ``fit_warning``;
+class SBG(_Model):
+    """A fitted sBG model: ``params`` alpha, beta; ``loglik``; ``std_errors``; ``optimizer``; ``fit_warning``;
     retention and survival curves; discounted expected (residual) lifetimes.
 
     Examples
@@ -156,7 +156,5 @@ def fit_sbg(alive, source="survivors"):
         ll, g = _sbg_ll(np.exp(lp), lost, last, gradient=True)
         return -ll, -g * np.exp(lp)
 
-    params, ll, res = _maximise(fun_grad, [(1, 1), (0.5, 2.0), (2.0, 8.0)], _NAMES)
-    se, warning = _inference(lambda lp: fun_grad(lp)[1], res, _NAMES)
-    return SBG(params=params, loglik=ll, n=int(round(s[0])) if s[0] >= 1 else 1, converged=res.converged,
-               std_errors=se, fit_warning=warning)
+    return SBG(n=int(round(s[0])) if s[0] >= 1 else 1,
+               **_maximum_likelihood(fun_grad, [(1, 1), (0.5, 2.0), (2.0, 8.0)], _NAMES))
