@@ -19,9 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clv.value_model import ValueModel, fit_value_model
 from .metrics import save_metrics
+
+if TYPE_CHECKING:
+    from .study import Study
 
 __all__ = ["value_model", "fingerprint", "SECTION"]
 
@@ -29,7 +33,7 @@ __all__ = ["value_model", "fingerprint", "SECTION"]
 SECTION = "value_model"
 
 
-def fingerprint(study, **options) -> str:
+def fingerprint(study: Study, **options: float) -> str:
     """What a value model is computed from, hashed: the data files (name, size, modification
     time), the segment and the options.
 
@@ -46,7 +50,7 @@ def fingerprint(study, **options) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def value_model(study, output_dir, **options) -> ValueModel | None:
+def value_model(study: Study, output_dir: str | Path, **options: float) -> ValueModel | None:
     """The run's value model: read from ``output_dir/metrics.json`` when it was computed there
     from the same inputs, else fitted (:func:`cem.clv.fit_value_model`) and saved there.
 

@@ -15,8 +15,8 @@ import pytest
 
 import cem
 
-#: Modules whose annotations are still being written: annotated by the clv work; remove when done.
-SKIP = ("cem.clv", "cem.readers.transactions", "cem.valuation")
+#: Modules whose annotations are still being written (none now: add a module here only while it is being annotated).
+SKIP: tuple[str, ...] = ()
 
 #: numpydoc's sections, in the order numpydoc gives them.
 SECTIONS = ("Parameters", "Returns", "Yields", "Receives", "Other Parameters", "Raises", "Warns", "Warnings",

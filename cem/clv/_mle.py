@@ -222,6 +222,56 @@ def _maximum_likelihood(negll, starts, names, n_log=None):
             "std_errors": se, "optimizer": optimizer, "fit_warning": warning, "covariance": covariance}
 
 
+def _covariate_effects(theta, Xt, Xl):
+    """Split a natural-scale vector ``(r, alpha, <2 dropout parameters>, life..., trans...)`` into
+    the four base parameters, each customer's purchase scale ``alpha_i = alpha exp(-gamma_trans' x_i)``
+    and each customer's dropout index ``gamma_life' x_i`` (0 without covariates), for the model
+    to apply to its dropout parameters (the parameterisation of CLVTools).
+
+    Examples
+    --------
+    >>> base, alpha_i, life = _covariate_effects(np.array([0.5, 2.0, 1.0, 3.0, 0.1, np.log(2)]),
+    ...                                          np.array([[1.0], [0.0]]), np.array([[1.0], [0.0]]))
+    >>> base.tolist(), alpha_i.round(3).tolist(), life.tolist()
+    ([0.5, 2.0, 1.0, 3.0], [1.0, 2.0], [0.1, 0.0])
+    """
+    kl = Xl.shape[1]
+    g_life, g_trans = theta[4:4 + kl], theta[4 + kl:]
+    alpha_i = theta[1] * np.exp(-(Xt @ g_trans)) if Xt.shape[1] else np.full(Xt.shape[0], theta[1])
+    life = Xl @ g_life if kl else np.zeros(Xl.shape[0])
+    return theta[:4], alpha_i, life
+
+
+def _fit_covariate_model(model, objective, summary, columns, covariates, source, names, starts):
+    """Fit a purchase-and-dropout model with optional covariates (BG/NBD, Pareto/NBD): refuse too
+    few customers, align the covariates (:func:`_covariate_matrices`), compute identical
+    customers once (:func:`_compress`) and maximise (:func:`_maximum_likelihood`).
+
+    ``columns`` names frequency, recency and T in ``summary``; ``objective(x, tx, T, w, Xt, Xl)``
+    returns the negative log-likelihood and gradient over ``(log names..., life..., trans...)``;
+    ``starts(T)`` the starting values of ``names`` (the covariate coefficients start at 0).
+
+    Returns
+    -------
+    model
+        ``model`` (a :class:`_Model` class) with coefficients ``life.<column>`` and
+        ``trans.<column>`` and ``extra["covariates"]``, the columns of each process.
+    """
+    frequency, recency, T = columns
+    _refuse_if_too_few(summary, frequency, source=source)
+    cov = _covariate_matrices(summary, covariates, source=source)
+    (life, Xl), (trans, Xt) = cov["dropout"], cov["purchase"]
+    cols, w = _compress(summary[frequency], summary[recency], summary[T], *Xl.T, *Xt.T)
+    x, tx, TT = cols[:3]
+    Xl = np.column_stack(cols[3:3 + len(life)]) if life else np.zeros((len(x), 0))
+    Xt = np.column_stack(cols[3 + len(life):]) if trans else np.zeros((len(x), 0))
+    all_names = [*names, *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
+    zeros = (0.0,) * (len(life) + len(trans))
+    fitted = _maximum_likelihood(objective(x, tx, TT, w, Xt, Xl), [(*s, *zeros) for s in starts(TT)], all_names,
+                                 n_log=len(names))
+    return model(n=int(w.sum()), **fitted, extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})
+
+
 def _natural(x, n_log):
     """Search vector -> natural scale: the first ``n_log`` exponentiated."""
     x = np.asarray(x, dtype=float)
@@ -464,6 +514,31 @@ class _Model:
                         upper_95=t["estimate"] + 1.959964 * t["std_error"])
 
 
+class _PurchaseModel(_Model):
+    """A fitted model of purchases and dropout whose parameters may depend on covariates
+    (BG/NBD, Pareto/NBD): ``expected_purchases(t, frequency, recency, T, covariates=)`` and
+    ``prob_alive(frequency, recency, T, covariates=)`` come from the model; the residual
+    purchases and the table of predictions per customer are computed from them alike."""
+
+    def dert(self, discount_rate, frequency, recency, T, covariates=None):
+        """Discounted expected residual purchases of each customer with continuous discounting at
+        ``discount_rate`` per time unit: :func:`_discounted` of the conditional expected purchases
+        (for a model without a closed form; Pareto/NBD has one)."""
+        return _discounted(lambda h: self.expected_purchases(h, frequency, recency, T, covariates=covariates),
+                           discount_rate)
+
+    def predict(self, summary, t, discount_rate=None, covariates=None, frequency="frequency", recency="recency",
+                T="T"):
+        """Per customer of ``summary``: ``expected_purchases`` in the next ``t`` units,
+        ``prob_alive``, and with a continuous ``discount_rate`` per unit ``dert`` (:meth:`dert`)."""
+        x, tx, TT = summary[frequency], summary[recency], summary[T]
+        out = pd.DataFrame({"expected_purchases": self.expected_purchases(t, x, tx, TT, covariates=covariates),
+                            "prob_alive": self.prob_alive(x, tx, TT, covariates=covariates)}, index=summary.index)
+        if discount_rate is not None:
+            out["dert"] = self.dert(discount_rate, x, tx, TT, covariates=covariates)
+        return out
+
+
 def _prediction_covariates(model, covariates, like, processes=("purchase", "dropout")):
     """The covariate matrices of a fitted model's processes for the customers of ``like``.
 
@@ -510,3 +585,25 @@ def _prediction_covariates(model, covariates, like, processes=("purchase", "drop
             raise ValueError(f"{p} covariates {_join(missing)} are missing")
         out[p] = _covariate_matrices(frame, {p: given[names[p]]}, processes=(p,))[p][1]
     return out
+
+
+def _individual_params(model, base, individual, covariates=None, like=0):
+    """A fitted model's parameters ``base`` (names, in order) for prediction: as fitted when the
+    model has no covariates, else each customer's from ``individual(theta, X_purchase, X_dropout)``
+    with ``theta`` the natural-scale vector ``(base..., life..., trans...)`` and the covariate
+    matrices of :func:`_prediction_covariates` for the customers of ``like``.
+
+    Examples
+    --------
+    >>> m = _Model(params={"r": 0.5, "alpha": 2.0}, loglik=0.0, n=1)
+    >>> _individual_params(m, ("r", "alpha"), None)
+    (0.5, 2.0)
+    """
+    p = model.params
+    X = _prediction_covariates(model, covariates, like)
+    if X["purchase"] is None:
+        return tuple(p[k] for k in base)
+    names = model.extra["covariates"]
+    theta = np.r_[[p[k] for k in base], [p[f"life.{c}"] for c in names["dropout"]],
+                  [p[f"trans.{c}"] for c in names["purchase"]]]
+    return individual(theta, X["purchase"], X["dropout"])

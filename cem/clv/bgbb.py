@@ -30,6 +30,8 @@ LL = -33,225.6 (tests/clv/test_bgbb.py).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -138,8 +140,8 @@ class BGBB(_Model):
         return np.exp(log_front) * hyp / (1.0 + discount_rate)
 
 
-def fit_bgbb(summary, frequency="frequency", recency="recency", n_periods="n_periods", weights=None,
-             source="transactions"):
+def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency",
+             n_periods: str = "n_periods", weights: str | None = None, source: str | Path = "transactions") -> BGBB:
     """Fit BG/BB by maximum likelihood (see the module docstring).
 
     Parameters

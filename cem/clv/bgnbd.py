@@ -25,12 +25,13 @@ a = 0.793, b = 2.426, LL = -9582.4 (tests/clv/test_bgnbd.py).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._mle import (_compress, _covariate_matrices, _discounted, _maximum_likelihood, _Model, _prediction_covariates,
-                   _refuse_if_too_few)
+from ._mle import _covariate_effects, _fit_covariate_model, _individual_params, _PurchaseModel
 
 __all__ = ["BGNBD", "fit_bgnbd"]
 
@@ -84,11 +85,8 @@ def _bgnbd_ll_grad(params, x, tx, T):
 
 def _individual(theta, Xt, Xl):
     """``(r, alpha_i, a_i, b_i)`` from the natural-scale vector ``(r, alpha, a, b, life..., trans...)``."""
-    r, alpha, a, b = theta[:4]
-    kl = Xl.shape[1]
-    g_life, g_trans = theta[4:4 + kl], theta[4 + kl:]
-    alpha_i = alpha * np.exp(-(Xt @ g_trans)) if Xt.shape[1] else np.full(Xt.shape[0], alpha)
-    scale = np.exp(Xl @ g_life) if kl else np.ones(Xl.shape[0])
+    (r, _, a, b), alpha_i, life = _covariate_effects(theta, Xt, Xl)
+    scale = np.exp(life)
     return r, alpha_i, a * scale, b * scale
 
 
@@ -109,7 +107,7 @@ def _objective(x, tx, T, w, Xt, Xl):
     return negll
 
 
-class BGNBD(_Model):
+class BGNBD(_PurchaseModel):
     """A fitted BG/NBD model: ``params`` r, alpha, a, b (and ``life.*``, ``trans.*`` covariate
     coefficients); ``loglik``; ``std_errors``; ``optimizer``; ``fit_warning``; predictions.
 
@@ -123,17 +121,17 @@ class BGNBD(_Model):
     1.0
     >>> round(float(m.expected_purchases(39)), 3)  # a new customer's purchases in 39 weeks
     1.197
+
+    Per customer of a summary, with the discounted expected residual purchases (``dert``, numerical:
+    BG/NBD has no closed form for it):
+
+    >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
+    >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
+    {'a': {'expected_purchases': 0.195, 'prob_alive': 1.0, 'dert': 0.395}, 'b': {'expected_purchases': 1.735, 'prob_alive': 0.724, 'dert': 3.142}}
     """
 
     def _p(self, covariates=None, like=0):
-        p = self.params
-        X = _prediction_covariates(self, covariates, like)
-        if X["purchase"] is None:
-            return p["r"], p["alpha"], p["a"], p["b"]
-        names = self.extra["covariates"]
-        theta = np.r_[[p[k] for k in ("r", "alpha", "a", "b")], [p[f"life.{c}"] for c in names["dropout"]],
-                      [p[f"trans.{c}"] for c in names["purchase"]]]
-        return _individual(theta, X["purchase"], X["dropout"])
+        return _individual_params(self, ("r", "alpha", "a", "b"), _individual, covariates, like)
 
     def expected_purchases(self, t, frequency=None, recency=None, T=None, covariates=None):
         """Expected purchases in the next ``t`` time units: of a new customer when only ``t`` is
@@ -168,30 +166,10 @@ class BGNBD(_Model):
                                                                                       np.log(alpha + tx))), 0.0)
         return 1.0 / (1.0 + ratio)
 
-    def predict(self, summary, t, discount_rate=None, covariates=None, frequency="frequency", recency="recency",
-                T="T"):
-        """Per customer of ``summary``: expected purchases in the next ``t`` units
-        (``expected_purchases``), ``prob_alive``, and with a continuous ``discount_rate`` per unit
-        the discounted expected residual purchases ``dert`` (:func:`cem.clv._mle._discounted` of
-        the conditional expectation: BG/NBD has no closed form for it).
 
-        Examples
-        --------
-        >>> m = BGNBD(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, loglik=-9582.4, n=2357)
-        >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
-        >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
-        {'a': {'expected_purchases': 0.195, 'prob_alive': 1.0, 'dert': 0.395}, 'b': {'expected_purchases': 1.735, 'prob_alive': 0.724, 'dert': 3.142}}
-        """
-        x, tx, TT = summary[frequency], summary[recency], summary[T]
-        out = pd.DataFrame({"expected_purchases": self.expected_purchases(t, x, tx, TT, covariates=covariates),
-                            "prob_alive": self.prob_alive(x, tx, TT, covariates=covariates)}, index=summary.index)
-        if discount_rate is not None:
-            out["dert"] = _discounted(lambda h: self.expected_purchases(h, x, tx, TT, covariates=covariates),
-                                      discount_rate)
-        return out
-
-
-def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="transactions", covariates=None):
+def fit_bgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency", T: str = "T",
+              source: str | Path = "transactions",
+              covariates: pd.DataFrame | dict[str, pd.DataFrame] | None = None) -> BGNBD:
     """Fit BG/NBD by maximum likelihood, optionally with time-invariant covariates.
 
     Parameters
@@ -227,16 +205,6 @@ def fit_bgnbd(summary, frequency="frequency", recency="recency", T="T", source="
     >>> {k: round(float(v), 4) for k, v in fit_bgnbd(cdnow).params.items()}  # doctest: +SKIP
     {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
     """
-    _refuse_if_too_few(summary, frequency, source=source)
-    cov = _covariate_matrices(summary, covariates, source=source)
-    (life, Xl), (trans, Xt) = cov["dropout"], cov["purchase"]
-    cols, w = _compress(summary[frequency], summary[recency], summary[T], *Xl.T, *Xt.T)
-    x, tx, TT = cols[:3]
-    Xl = np.column_stack(cols[3:3 + len(life)]) if life else np.zeros((len(x), 0))
-    Xt = np.column_stack(cols[3 + len(life):]) if trans else np.zeros((len(x), 0))
-    negll = _objective(x, tx, TT, w, Xt, Xl)
-    names = ["r", "alpha", "a", "b", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
-    zeros = (0.0,) * (len(life) + len(trans))
-    starts = [(0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5, *zeros), (1, 1, 1, 1, *zeros)]
-    return BGNBD(n=int(w.sum()), **_maximum_likelihood(negll, starts, names, n_log=4),
-                 extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})
+    return _fit_covariate_model(BGNBD, _objective, summary, (frequency, recency, T), covariates, source,
+                                ["r", "alpha", "a", "b"],
+                                lambda TT: [(0.5, max(np.mean(TT), 1) / 4, 0.8, 2.5), (1, 1, 1, 1)])

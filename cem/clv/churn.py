@@ -17,7 +17,8 @@ from .lifetime import retention_clv
 __all__ = ["experience_matrix", "StepEffects", "step_effects", "value_at_stake"]
 
 
-def experience_matrix(events, rating="rating", customer="customer_id", step="step"):
+def experience_matrix(events: pd.DataFrame, rating: str = "rating", customer: str = "customer_id",
+                      step: str = "step") -> pd.DataFrame:
     """Each customer's experience at each step: the mean of their ratings there (customers x steps).
 
     Examples
@@ -63,7 +64,7 @@ class StepEffects:
         return 1 / (1 + np.exp(-(self.intercept + X.to_numpy() @ b.to_numpy())))
 
 
-def step_effects(experience, churned, min_rated=30):
+def step_effects(experience: pd.DataFrame, churned: pd.Series, min_rated: int = 30) -> StepEffects:
     """Estimate each step's effect on churn, with its uncertainty (statsmodels logistic regression).
 
     ``logit P(churn) = b0 + sum_s b_s * rating_s``: ``b_s`` is the step's effect, holding the other
@@ -114,7 +115,8 @@ def step_effects(experience, churned, min_rated=30):
                        fill=fill, n=int(len(common)), churn_rate=float(y.loc[common].mean()))
 
 
-def value_at_stake(effects, experience, margin, discount_rate, target=5.0, horizon=None):
+def value_at_stake(effects: StepEffects, experience: pd.DataFrame, margin: float | pd.Series, discount_rate: float,
+                   target: float = 5.0, horizon: float | None = None) -> pd.DataFrame:
     """Lifetime value at stake per step: what the customer base would be worth if the step's
     experience reached ``target`` for everyone below it, all else equal.
 

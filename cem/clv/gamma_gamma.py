@@ -15,7 +15,10 @@ repeat buyers give the published p = 6.25, q = 3.74, gamma = 15.44 (tests/clv/te
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from ._mle import _compress, _fit, _Model, _refuse_if_too_few, _usable
@@ -55,7 +58,8 @@ class GammaGamma(_Model):
         return self.params["p"] * self.params["gamma"] / (self.params["q"] - 1)
 
 
-def fit_gamma_gamma(summary, frequency="frequency", monetary="monetary_value", source="transactions"):
+def fit_gamma_gamma(summary: pd.DataFrame, frequency: str = "frequency", monetary: str = "monetary_value",
+                    source: str | Path = "transactions") -> GammaGamma:
     """Fit the Gamma-Gamma spend model on customers with repeat purchases and positive spend.
 
     Parameters
@@ -76,7 +80,8 @@ def fit_gamma_gamma(summary, frequency="frequency", monetary="monetary_value", s
     Raises
     ------
     InputError
-        Too few customers to fit (:func:`cem.clv.too_few_to_fit`).
+        Too few customers overall, or with repeat purchases of a positive value
+        (:func:`cem.clv.too_few_to_fit` with ``spend``).
 
     Examples
     --------

@@ -11,14 +11,23 @@ and how well a purchase model predicts a holdout period.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .bgnbd import BGNBD
+    from .gamma_gamma import GammaGamma
+    from .mbgnbd import MBGNBD
+    from .pareto_nbd import ParetoNBD
 
 __all__ = ["holdout_error", "lifetime_value", "retention_clv"]
 
 
-def holdout_error(model, data, frequency="frequency", recency="recency", T="T", actual="frequency_holdout",
-                  duration="duration_holdout"):
+def holdout_error(model: BGNBD | ParetoNBD | MBGNBD, data: pd.DataFrame, frequency: str = "frequency",
+                  recency: str = "recency", T: str = "T", actual: str = "frequency_holdout",
+                  duration: str = "duration_holdout") -> dict:
     """How well a fitted model predicts the holdout period, customer by customer.
 
     Parameters
@@ -57,9 +66,10 @@ def holdout_error(model, data, frequency="frequency", recency="recency", T="T", 
             "correlation": float(np.corrcoef(pred, act)[0, 1]), "by_frequency": by}
 
 
-def lifetime_value(purchase_model, spend_model, summary, horizon, margin=1.0, discount_rate=0.1,
-                   periods_per_year=52.0, frequency="frequency", recency="recency", T="T",
-                   monetary="monetary_value"):
+def lifetime_value(purchase_model: BGNBD | ParetoNBD | MBGNBD, spend_model: GammaGamma | float,
+                   summary: pd.DataFrame, horizon: float, margin: float = 1.0, discount_rate: float = 0.1,
+                   periods_per_year: float = 52.0, frequency: str = "frequency", recency: str = "recency",
+                   T: str = "T", monetary: str = "monetary_value") -> pd.Series:
     """Discounted expected margin of each customer over a horizon.
 
     ``CLV = margin * E[M] * sum_k (E[X(k d)] - E[X((k-1) d)]) / (1 + i)^k`` with ``d`` one month
@@ -115,7 +125,8 @@ def lifetime_value(purchase_model, spend_model, summary, horizon, margin=1.0, di
     return pd.Series(margin * spend * total, index=summary.index, name="clv")
 
 
-def retention_clv(margin, retention, discount_rate, horizon=None):
+def retention_clv(margin: float | np.ndarray | pd.Series, retention: float | np.ndarray | pd.Series,
+                  discount_rate: float, horizon: float | None = None) -> float | np.ndarray | pd.Series:
     """Lifetime value when only retention is known.
 
     Margin ``m`` per period, received at the end of each period the customer stays; retention

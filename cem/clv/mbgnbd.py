@@ -21,7 +21,10 @@ grocery data of BTYDplus (calibration to 2006-12-31, weeks) give the estimates p
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from ._mle import _compress, _maximum_likelihood, _Model, _refuse_if_too_few
@@ -92,7 +95,8 @@ class MBGNBD(_Model):
         return first * self.prob_alive(x, tx, T)
 
 
-def fit_mbgnbd(summary, frequency="frequency", recency="recency", T="T", source="transactions"):
+def fit_mbgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency", T: str = "T",
+               source: str | Path = "transactions") -> MBGNBD:
     """Fit MBG/NBD by maximum likelihood (see the module docstring).
 
     Parameters

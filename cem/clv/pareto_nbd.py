@@ -34,12 +34,13 @@ derivative in its parameters).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._mle import (_compress, _covariate_matrices, _maximum_likelihood, _Model, _prediction_covariates,
-                   _refuse_if_too_few)
+from ._mle import _covariate_effects, _fit_covariate_model, _individual_params, _PurchaseModel
 
 __all__ = ["ParetoNBD", "fit_pareto_nbd"]
 
@@ -119,12 +120,8 @@ def _pnbd_ll_grad(params, x, tx, T, h=1e-5):
 
 def _individual(theta, Xt, Xl):
     """``(r, alpha_i, s, beta_i)`` from the natural-scale vector ``(r, alpha, s, beta, life..., trans...)``."""
-    r, alpha, s, beta = theta[:4]
-    kl = Xl.shape[1]
-    g_life, g_trans = theta[4:4 + kl], theta[4 + kl:]
-    alpha_i = alpha * np.exp(-(Xt @ g_trans)) if Xt.shape[1] else np.full(Xt.shape[0], alpha)
-    beta_i = beta * np.exp(-(Xl @ g_life)) if kl else np.full(Xl.shape[0], beta)
-    return r, alpha_i, s, beta_i
+    (r, _, s, beta), alpha_i, life = _covariate_effects(theta, Xt, Xl)
+    return r, alpha_i, s, beta * np.exp(-life)
 
 
 def _objective(x, tx, T, w, Xt, Xl):
@@ -142,7 +139,7 @@ def _objective(x, tx, T, w, Xt, Xl):
     return negll
 
 
-class ParetoNBD(_Model):
+class ParetoNBD(_PurchaseModel):
     """A fitted Pareto/NBD model: ``params`` r, alpha, s, beta (and ``life.*``, ``trans.*``
     covariate coefficients); ``loglik``; ``std_errors``; ``optimizer``; ``fit_warning``;
     predictions (a model fitted with covariates predicts for customers given with theirs).
@@ -154,17 +151,17 @@ class ParetoNBD(_Model):
     True
     >>> round(float(m.expected_purchases(39)), 3)  # a new customer's purchases in 39 weeks
     1.213
+
+    Per customer of a summary, with the discounted expected residual purchases in closed form
+    (:meth:`dert`):
+
+    >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
+    >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
+    {'a': {'expected_purchases': 0.107, 'prob_alive': 0.294, 'dert': 0.2}, 'b': {'expected_purchases': 1.962, 'prob_alive': 0.844, 'dert': 3.675}}
     """
 
     def _p(self, covariates=None, like=0):
-        p = self.params
-        X = _prediction_covariates(self, covariates, like)
-        if X["purchase"] is None:
-            return p["r"], p["alpha"], p["s"], p["beta"]
-        names = self.extra["covariates"]
-        theta = np.r_[[p[k] for k in ("r", "alpha", "s", "beta")], [p[f"life.{c}"] for c in names["dropout"]],
-                      [p[f"trans.{c}"] for c in names["purchase"]]]
-        return _individual(theta, X["purchase"], X["dropout"])
+        return _individual_params(self, ("r", "alpha", "s", "beta"), _individual, covariates, like)
 
     def prob_alive(self, frequency, recency, T, covariates=None):
         """Probability each customer is still alive at the end of observation: the alive term of
@@ -229,43 +226,22 @@ class ParetoNBD(_Model):
                - _pnbd_ll((r, alpha, s, beta), x, tx, T))
         return np.exp(log)
 
-    def predict(self, summary, t, discount_rate=None, covariates=None, frequency="frequency", recency="recency",
-                T="T"):
-        """Per customer of ``summary``: ``expected_purchases`` in the next ``t`` units,
-        ``prob_alive``, and with a continuous ``discount_rate`` per unit ``dert`` (:meth:`dert`).
 
-        Examples
-        --------
-        >>> m = ParetoNBD(params={"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, loglik=-9595.0, n=2357)
-        >>> s = pd.DataFrame({"frequency": [0, 3], "recency": [0.0, 30.0], "T": [39.0, 39.0]}, index=["a", "b"])
-        >>> m.predict(s, 39, discount_rate=0.01).round(3).to_dict("index")
-        {'a': {'expected_purchases': 0.107, 'prob_alive': 0.294, 'dert': 0.2}, 'b': {'expected_purchases': 1.962, 'prob_alive': 0.844, 'dert': 3.675}}
-        """
-        x, tx, TT = summary[frequency], summary[recency], summary[T]
-        out = pd.DataFrame({"expected_purchases": self.expected_purchases(t, x, tx, TT, covariates=covariates),
-                            "prob_alive": self.prob_alive(x, tx, TT, covariates=covariates)}, index=summary.index)
-        if discount_rate is not None:
-            out["dert"] = self.dert(discount_rate, x, tx, TT, covariates=covariates)
-        return out
-
-
-def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", source="transactions", covariates=None):
+def fit_pareto_nbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency", T: str = "T",
+                   source: str | Path = "transactions",
+                   covariates: pd.DataFrame | dict[str, pd.DataFrame] | None = None) -> ParetoNBD:
     """Fit Pareto/NBD by maximum likelihood (see the module docstring), optionally with
     time-invariant covariates.
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        From :func:`cem.clv.rfm` (or any table with frequency, recency and T), indexed by customer.
-    frequency, recency, T : str
-        Column names.
-    source : str or path
-        What the summary was made from (the transactions file), named when the fit refuses.
+    summary, frequency, recency, T, source
+        As for :func:`cem.clv.fit_bgnbd`: the RFM summary indexed by customer, its column names,
+        and what it was made from (named when the fit refuses).
     covariates : pandas.DataFrame or dict, optional
-        Numeric columns per customer, indexed like ``summary``: one DataFrame for the same
-        covariates in both processes, or ``{"purchase": DataFrame, "dropout": DataFrame}``
-        (CLVTools' ``names.cov.trans`` and ``names.cov.life``). Coefficients are named
-        ``trans.<column>`` (on alpha) and ``life.<column>`` (on beta).
+        As for :func:`cem.clv.fit_bgnbd` (one DataFrame for both processes, or one per process);
+        the coefficients are named ``trans.<column>`` (purchase, on alpha) and ``life.<column>``
+        (dropout, on beta).
 
     Returns
     -------
@@ -276,26 +252,19 @@ def fit_pareto_nbd(summary, frequency="frequency", recency="recency", T="T", sou
     Raises
     ------
     InputError
-        Too few customers to fit (:func:`cem.clv.too_few_to_fit`); covariates missing for a
-        customer or not numeric.
+        As :func:`cem.clv.fit_bgnbd` does: too few customers (:func:`cem.clv.too_few_to_fit`), or
+        covariates missing for a customer or not numeric.
 
     Examples
     --------
     >>> from cem.clv import read_cdnow, rfm
     >>> cdnow = rfm(read_cdnow("data/external/cdnow/CDNOW_sample.txt"), end="1997-09-30", unit="W")  # doctest: +SKIP
-    >>> {k: round(float(v), 4) for k, v in fit_pareto_nbd(cdnow).params.items()}  # doctest: +SKIP
-    {'r': 0.5533, 'alpha': 10.5777, 's': 0.6062, 'beta': 11.6688}
+    >>> fit_pareto_nbd(cdnow).table().round(4)  # the standard errors are CLVTools'  # doctest: +SKIP
+           estimate  std_error
+    r        0.5533     0.0476
+    alpha   10.5777     0.8427
+    s        0.6062     0.1873
+    beta    11.6687     6.2111
     """
-    _refuse_if_too_few(summary, frequency, source=source)
-    cov = _covariate_matrices(summary, covariates, source=source)
-    (life, Xl), (trans, Xt) = cov["dropout"], cov["purchase"]
-    cols, w = _compress(summary[frequency], summary[recency], summary[T], *Xl.T, *Xt.T)
-    x, tx, TT = cols[:3]
-    Xl = np.column_stack(cols[3:3 + len(life)]) if life else np.zeros((len(x), 0))
-    Xt = np.column_stack(cols[3 + len(life):]) if trans else np.zeros((len(x), 0))
-    negll = _objective(x, tx, TT, w, Xt, Xl)
-    names = ["r", "alpha", "s", "beta", *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
-    zeros = (0.0,) * (len(life) + len(trans))
-    starts = [(0.5, 10, 0.5, 10, *zeros), (1, 1, 1, 1, *zeros)]
-    return ParetoNBD(n=int(w.sum()), **_maximum_likelihood(negll, starts, names, n_log=4),
-                     extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})
+    return _fit_covariate_model(ParetoNBD, _objective, summary, (frequency, recency, T), covariates, source,
+                                ["r", "alpha", "s", "beta"], lambda TT: [(0.5, 10, 0.5, 10), (1, 1, 1, 1)])

@@ -85,8 +85,9 @@ def _purchases(transactions, customer, date, amount, end, freq):
     return (*occ, uniques, end_day, step)
 
 
-def rfm(transactions, customer="customer_id", date="date", amount="amount", end=None, freq="D", unit=None,
-        return_refunds=False):
+def rfm(transactions: pd.DataFrame, customer: str = "customer_id", date: str = "date", amount: str | None = "amount",
+        end: str | pd.Timestamp | None = None, freq: str = "D", unit: str | float | None = None,
+        return_refunds: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
     """Recency, frequency and monetary value per customer, as the customer-base models need them.
 
     Conventions of the customer-base literature (the lifetimes package's summary table):
@@ -167,8 +168,10 @@ def rfm(transactions, customer="customer_id", date="date", amount="amount", end=
     return out
 
 
-def calibration_holdout(transactions, calibration_end, holdout_end=None, customer="customer_id", date="date",
-                        amount="amount", freq="D", unit=None):
+def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Timestamp,
+                        holdout_end: str | pd.Timestamp | None = None, customer: str = "customer_id",
+                        date: str = "date", amount: str | None = "amount", freq: str = "D",
+                        unit: str | float | None = None) -> pd.DataFrame:
     """RFM in a calibration period and the repeat purchases each customer made in the holdout.
 
     Refunds are netted as in :func:`rfm`, within each period.

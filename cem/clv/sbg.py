@@ -28,6 +28,8 @@ beta = 3.806 (tests/clv/test_sbg.py).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import special
 
@@ -113,7 +115,7 @@ class SBG(_Model):
         return ratio * special.hyp2f1(1.0, b + n, a + b + n, 1.0 / (1.0 + discount_rate))
 
 
-def fit_sbg(alive, source="survivors"):
+def fit_sbg(alive: Sequence[float] | np.ndarray, source: str = "survivors") -> SBG:
     """Fit the sBG model to a cohort's survivors per period by maximum likelihood.
 
     Parameters

@@ -3,12 +3,19 @@ lifetime value at stake per journey step from its events, customers and transact
 """
 from __future__ import annotations
 
-from .churn import experience_matrix, step_effects, value_at_stake
+from typing import TYPE_CHECKING
+
+from .churn import StepEffects, experience_matrix, step_effects, value_at_stake
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..study import Study
 
 __all__ = ["study_terms", "study_value_at_stake"]
 
 
-def study_terms(study):
+def study_terms(study: Study) -> dict:
     """The money terms of a study from study.yaml: margin, yearly discount rate, horizon in years, currency.
 
     Defaults when a study says nothing: margin 0.3, discount rate 0.1, horizon 3 years.
@@ -27,7 +34,8 @@ def study_terms(study):
             "currency": str(study.config.get("currency", G.graph.get("currency", "")))}
 
 
-def study_value_at_stake(study, target=5.0, transactions=None, events=None):
+def study_value_at_stake(study: Study, target: float = 5.0, transactions: pd.DataFrame | None = None,
+                         events: pd.DataFrame | None = None) -> tuple[StepEffects, pd.DataFrame] | None:
     """Step effects on churn and the lifetime value at stake per step, for a loaded study.
 
     Needs touchpoint events with ratings, ``customers.csv`` with a ``churned`` column and

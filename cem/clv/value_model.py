@@ -30,9 +30,13 @@ How it is built (:func:`fit_value_model`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..study import Study
 
 __all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model", "customer_values"]
 
@@ -282,7 +286,7 @@ def _customer_values(model, spend, summary, covariates, terms):
                           discount_rate=terms["discount_rate"], periods_per_year=52)
 
 
-def fit_value_model(study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 200,
+def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 200,
                     seed: int = 0, min_rated: int = 30) -> ValueModel | None:
     """The one value model of a study: base value, value at stake per step, with intervals.
 
@@ -400,7 +404,7 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
     return table, every
 
 
-def customer_values(study, value: ValueModel) -> pd.DataFrame:
+def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     """Each customer's lifetime value, probability alive and expected purchases in the next year,
     from the run's value model's own parameters (nothing is fitted again): they add up to its base
     value.

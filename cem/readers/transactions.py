@@ -20,6 +20,8 @@ same code (as CLVTools and lifetimes practise them):
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -56,7 +58,8 @@ MIN_REPEAT_CUSTOMERS = 5
 MIN_SPEND_CUSTOMERS = 10
 
 
-def purchase_occasions(codes, period, amounts, n_customers, has_amount=True):
+def purchase_occasions(codes: np.ndarray, period: np.ndarray, amounts: np.ndarray, n_customers: int,
+                       has_amount: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Purchase occasions, one per customer and period, with refunds netted against purchases.
 
     The practice of the customer-base literature and its tools (CLVTools aggregates a
@@ -134,7 +137,8 @@ def purchase_occasions(codes, period, amounts, n_customers, has_amount=True):
     return occ_c[keep], occ_p[keep], occ_amount[keep], stats
 
 
-def occasion_totals(occ_c, occ_amount, n_customers):
+def occasion_totals(occ_c: np.ndarray, occ_amount: np.ndarray,
+                    n_customers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per customer, from the purchase occasions (sorted by customer, as
     :func:`purchase_occasions` returns them): the counts and spend the models summarise.
 
@@ -167,7 +171,8 @@ def occasion_totals(occ_c, occ_amount, n_customers):
     return n_occ, frequency, monetary, first_idx
 
 
-def too_few_to_fit(summary, frequency="frequency", monetary="monetary_value", spend=True):
+def too_few_to_fit(summary: pd.DataFrame, frequency: str = "frequency", monetary: str = "monetary_value",
+                   spend: bool = True) -> str | None:
     """Why the customer-base models cannot be estimated from these customers; None when they can.
 
     Below :data:`MIN_FIT_CUSTOMERS` customers (or :data:`MIN_REPEAT_CUSTOMERS` with repeat
@@ -237,7 +242,8 @@ def _daily_summary(transactions):
     return pd.DataFrame({"frequency": frequency[bought], "monetary_value": monetary[bought]}), stats
 
 
-def read_transactions(path, customer="customer_id", date="date", amount="amount"):
+def read_transactions(path: str | Path, customer: str = "customer_id", date: str = "date",
+                      amount: str = "amount") -> tuple[pd.DataFrame, list[Problem]]:
     """Read ``transactions.csv`` (one row per purchase), refusing plainly what cannot be used.
 
     Dates may carry a time zone (``2024-01-01T10:00:00+02:00``, ``...Z``): they are converted to
@@ -333,7 +339,7 @@ def read_transactions(path, customer="customer_id", date="date", amount="amount"
     return out, warnings
 
 
-def read_cdnow(path):
+def read_cdnow(path: str | Path) -> pd.DataFrame:
     """Read a CDNOW file (master with header, or the sample without) into transactions.
 
     Returns
