@@ -111,15 +111,26 @@ def lifetime_value(purchase_model: BGNBD | ParetoNBD | MBGNBD, spend_model: Gamm
     n_months = int(np.ceil(horizon / month))
     i = (1 + discount_rate) ** (1 / 12) - 1
     x, tx, TT = summary[frequency], summary[recency], summary[T]
-    # A model that can (Pareto/NBD) computes what does not depend on time once, not every month.
-    curve = (purchase_model.purchases_curve(x, tx, TT) if hasattr(purchase_model, "purchases_curve")
-             else lambda t: purchase_model.expected_purchases(t, x, tx, TT))
+    months = np.arange(1, n_months + 1)
+    times = np.minimum(months * month, horizon)
+    discount = (1 + i) ** -months.astype(float)
     total = np.zeros(len(summary))
-    prev = np.zeros(len(summary))
-    for k in range(1, n_months + 1):
-        cum = curve(min(k * month, horizon))
-        total += (cum - prev) / (1 + i) ** k
-        prev = cum
+    if hasattr(purchase_model, "purchases_curve"):
+        # A model that can (Pareto/NBD) computes what does not depend on time once, then every
+        # month of the horizon at once, a year of months at a time (memory stays small).
+        curve = purchase_model.purchases_curve(x, tx, TT)
+        prev = np.zeros(len(summary))
+        for start in range(0, n_months, 12):
+            cum = curve(times[start:start + 12, None])
+            steps = np.diff(cum, axis=0, prepend=prev[None, :])
+            total += discount[start:start + 12] @ steps
+            prev = cum[-1]
+    else:
+        prev = np.zeros(len(summary))
+        for k in range(n_months):
+            cum = purchase_model.expected_purchases(times[k], x, tx, TT)
+            total += (cum - prev) * discount[k]
+            prev = cum
     spend = (spend_model.expected_spend(x, summary[monetary]) if hasattr(spend_model, "expected_spend")
              else np.full(len(summary), float(spend_model)))
     return pd.Series(margin * spend * total, index=summary.index, name="clv")

@@ -286,7 +286,7 @@ def _customer_values(model, spend, summary, covariates, terms):
                           discount_rate=terms["discount_rate"], periods_per_year=52)
 
 
-def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 200,
+def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 100,
                     seed: int = 0, min_rated: int = 30) -> ValueModel | None:
     """The one value model of a study: base value, value at stake per step, with intervals.
 
@@ -374,8 +374,8 @@ def _raised(covariates, ratings, steps, target):
     """Covariates with the ratings below ``target`` at ``steps`` raised to it (centred like the rest)."""
     raised = covariates.copy()
     for step in steps:
-        below = ratings[step] < target
-        raised.loc[below.to_numpy(), step] = target - ratings[step].mean()
+        below = (ratings[step] < target).to_numpy()
+        raised.loc[below, step] = target - ratings[step].mean()
     return raised
 
 
@@ -383,9 +383,19 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
     """Value at stake per step and for all steps at once, with percentile intervals over the draws."""
     steps = list(covariates.columns)
 
+    # Each scenario's customers and covariates, made once for all the draws: only the customers
+    # whose ratings are raised change value, so only they are recomputed.
+    scenarios = {}
+    for which in [[step] for step in steps] + [steps]:
+        moved = (ratings[which] < target).any(axis=1).to_numpy()
+        scenarios[tuple(which)] = (moved, summary[moved], _raised(covariates, ratings, which, target)[moved])
+
     def gain(m, which, base_values):
-        return float(_customer_values(m, spend, summary, _raised(covariates, ratings, which, target), terms).sum()
-                     - base_values.sum())
+        moved, rows, raised = scenarios[tuple(which)]
+        if not moved.any():
+            return 0.0
+        after = _customer_values(m, spend, rows, raised, terms)
+        return float(after.sum() - np.asarray(base_values)[moved].sum())
 
     base_by_draw = [_customer_values(m, spend, summary, covariates, terms) for m in sampled]
     rows = []

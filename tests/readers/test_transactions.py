@@ -75,7 +75,10 @@ def test_validate_and_the_models_agree_on_refunds(tmp_path):
     assert s.loc["c1", "monetary_value"] == 16.0  # 21 - 5 refunded the same day
     spend = fit_gamma_gamma(s)  # the notebook's fits run on what validate accepted
     assert np.isfinite(list(spend.params.values())).all()
-    assert np.isfinite(lifetime_value(fit_bgnbd(s), spend, s, horizon=52)).all()
+    # Thirty customers who each bought twice, a month apart: BG/NBD cannot tell them apart and its
+    # parameters run off; the fit says so (and a flagged fit is never used for money), else it values.
+    purchases = fit_bgnbd(s)
+    assert purchases.fit_warning or np.isfinite(lifetime_value(purchases, spend, s, horizon=52)).all()
 
 
 def test_the_warnings_count_what_rfm_fits_on():
