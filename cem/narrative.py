@@ -66,5 +66,5 @@ def explain_value_model(value: ValueModel | None) -> str:
         text = (f"The customer base of {value.customers:,} customers is worth **{value.base_value:,.0f} {cur}** over "
                 f"{value.horizon_years:g} years{interval}, valued by the {md_escape(value.model)} model: "
                 f"{md_escape(value.reason)}.")
-    notes = [f"- {md_escape(note)}" for note in value.notes]
+    notes = [f"- {md_escape(note)}" for note in value.notes if not note.startswith("No lifetime value is shown")]
     return text + ("\n\n" + "\n".join(notes) if notes else "")

@@ -399,7 +399,8 @@ def join_customers(table: pd.DataFrame, customers: pd.DataFrame, *, respondent: 
     ['x', 'y']
     """
     extra = [c for c in customers.columns if c not in table.columns and c != customer]
-    joined = table.merge(customers[[customer, *extra]], how="left", left_on=respondent, right_on=customer)
-    if customer != respondent and customer not in table.columns:
-        joined = joined.drop(columns=customer)
+    # The key under a name the table cannot have, so a survey with its own customer_id column keeps it as is.
+    key = "\0customer key"
+    joined = table.merge(customers[[customer, *extra]].rename(columns={customer: key}), how="left",
+                         left_on=respondent, right_on=key).drop(columns=key)
     return joined

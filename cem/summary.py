@@ -89,7 +89,7 @@ def missing_inputs(study: Study) -> list[str]:
     if "transactions" not in files:
         out.append("No transactions (transactions.csv): no lifetime value, so no value at stake.")
     if "customers" not in files:
-        out.append("No customers.csv: nobody is known to have left, so churn cannot be tied to steps.")
+        out.append("No customers.csv: no segments or contact permissions beyond what the other files say.")
     return out
 
 
@@ -209,13 +209,18 @@ def _evidence(row, currency, model=""):
     parts = []
     if _has(row, "stake"):
         low, high = row["at_stake_low"], row["at_stake_high"]
+        interval = (f"95 % interval {low:,.0f} to {high:,.0f} {currency}" if pd.notna(low) and pd.notna(high)
+                    else "no interval")
         if row.get("significant"):
-            parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake (95 % interval {low:,.0f} "
-                         f"to {high:,.0f}), on a customer base the {model} model values at "
-                         f"{row['base_value']:,.0f} {currency}")
+            parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake ({interval}), on a customer "
+                         f"base the {model} model values at {row['base_value']:,.0f} {currency}")
+        elif pd.notna(high) and high < 0:
+            parts.append(f"raising this step's ratings goes with customers leaving sooner in the fitted model "
+                         f"({row['at_stake']:,.0f} {currency}, {interval}): with many steps, one such interval "
+                         "can arise by chance; not a reason to fix the step")
         else:
-            parts.append(f"no lifetime value measurably at stake: the step's experience has no significant "
-                         f"effect on how long customers stay (95 % interval {low:,.0f} to {high:,.0f} {currency})")
+            parts.append(f"no lifetime value measurably at stake: the step's experience has no clear effect on how "
+                         f"long customers stay ({interval})")
     if _has(row, "unmet"):
         need = f", most underserved need '{row['top_need']}'" if isinstance(row.get("top_need"), str) else ""
         parts.append(f"{row['unmet_share']:.0%} of the journey's unmet need{need}")

@@ -33,20 +33,37 @@ __all__ = ["value_model", "fingerprint", "SECTION"]
 SECTION = "value_model"
 
 
-def fingerprint(study: Study, **options: float) -> str:
-    """What a value model is computed from, hashed: the data files (name, size, modification
-    time), the segment and the options.
+def fingerprint(study: Study, **options: object) -> str:
+    """What a value model is computed from, hashed: the study's files (its data, study.yaml and
+    the model: name, size, modification time), the segment, the options with the defaults of
+    :func:`cem.clv.fit_value_model` filled in, and cem's version.
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> a = fingerprint(SimpleNamespace(files={}, segment=None), target=5.0)
-    >>> a == fingerprint(SimpleNamespace(files={}, segment=None), target=4.0)
+    >>> s = SimpleNamespace(files={}, segment=None, path=".", graph=SimpleNamespace(graph={}))
+    >>> fingerprint(s, target=5.0) == fingerprint(s)  # the default, said or not
+    True
+    >>> fingerprint(s, target=4.0) == fingerprint(s)
     False
     """
+    import inspect
+    from importlib.metadata import PackageNotFoundError, version
+
+    defaults = {name: p.default for name, p in inspect.signature(fit_value_model).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    files = dict(study.files)
+    files["settings"] = Path(study.path) / "study.yaml"
+    if study.graph.graph.get("source"):
+        files["model"] = Path(study.graph.graph["source"])
     parts = [[key, Path(path).name, Path(path).stat().st_size, Path(path).stat().st_mtime_ns]
-             for key, path in sorted(study.files.items())]
-    text = json.dumps({"files": parts, "segment": study.segment, "options": options}, sort_keys=True, default=str)
+             for key, path in sorted(files.items()) if Path(path).is_file()]
+    try:
+        cem_version = version("cem")
+    except PackageNotFoundError:
+        cem_version = "source"
+    text = json.dumps({"files": parts, "segment": study.segment, "options": defaults | options, "cem": cem_version},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -313,23 +313,35 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
     from .rfm import calibration_holdout, rfm
     from .study import study_terms
 
+    from ..errors import InputError
+
     terms = study_terms(study)
     if "transactions" not in study.files:
         return None
     source = str(study.files["transactions"])
     tx = study.transactions()
+    empty = pd.DataFrame(columns=["step", "name", "value", "low", "high", "rated", "below_target"])
+
+    def nothing(reason, candidates=None, customers=0):
+        """A value model that values nothing, and says why."""
+        table = candidates if candidates is not None else pd.DataFrame(
+            columns=["model", "holdout_error", "loglik", "fit_warning", "chosen"])
+        return ValueModel("none", float("nan"), None, None, terms["currency"], terms["horizon"], customers, empty,
+                          None, table, reason, target, [f"No lifetime value is shown: {reason}."])
+
+    if tx.empty:
+        return nothing("there are no purchases to value (in this segment)")
     start, end = tx["date"].min(), tx["date"].max()
     split = start + (end - start) * (1 - holdout_share)
-    chosen, candidates, reason = choose_model(calibration_holdout(tx, split, end, unit="W"), source=source)
     summary = rfm(tx, unit="W")
-    notes = []
-    empty = pd.DataFrame(columns=["step", "name", "value", "low", "high", "rated", "below_target"])
+    try:
+        chosen, candidates, reason = choose_model(calibration_holdout(tx, split, end, unit="W"), source=source)
+        spend = fit_gamma_gamma(summary, source=source)
+    except InputError as exc:  # too few customers to fit: said, not a crash of every page
+        return nothing(exc.problems[0].message if exc.problems else str(exc), customers=len(summary))
     if chosen is None:
-        notes.append("No customer-base model fits this study's purchases without running onto a boundary or ridge; "
-                     "no lifetime value is shown.")
-        return ValueModel(chosen or "none", float("nan"), None, None, terms["currency"], terms["horizon"],
-                          len(summary), empty, None, candidates, reason, target, notes)
-    spend = fit_gamma_gamma(summary, source=source)
+        return nothing(reason, candidates, len(summary))
+    notes = []
     covariates = ratings = None
     events = study.events() if "events" in study.files else None
     if events is not None and "rating" in events.columns:
@@ -338,11 +350,15 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
             covariates = None
     fit = _fitters()[chosen]
     model = None
-    if covariates is not None:
+    import inspect
+
+    if covariates is not None and "covariates" not in inspect.signature(fit).parameters:
+        notes.append(f"{chosen} takes no covariates: the steps' experience is not valued.")
+    elif covariates is not None:
         try:
             model = _fit(fit, summary, source, covariates={"dropout": covariates})
-        except TypeError:  # a model without covariates
-            notes.append(f"{chosen} takes no covariates here: the steps' experience is not valued.")
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            notes.append(f"The fit with the steps' experience failed ({exc}); the value at stake is not shown.")
         else:
             if getattr(model, "fit_warning", None):
                 notes.append(f"The fit with the steps' experience is flagged ({model.fit_warning}); the value at "
@@ -351,23 +367,38 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
     if model is None:
         covariates = None
         model = _fit(fit, summary, source)
+        if getattr(model, "fit_warning", None):  # a flagged fit is never used for money
+            return nothing(f"the {chosen} fit on the whole period is flagged ({model.fit_warning})", candidates,
+                           len(summary))
     rng = np.random.default_rng(seed)
     values = _customer_values(model, spend, summary, covariates, terms)
     base = float(values.sum())
     sampled = _draws(model, draws, rng)
-    base_draws = [float(_customer_values(m, spend, summary, covariates, terms).sum()) for m in sampled]
-    low, high = (np.percentile(base_draws, [2.5, 97.5]) if base_draws else (None, None))
+    base_draws = _finite([float(_customer_values(m, spend, summary, covariates, terms).sum()) for m in sampled],
+                         "base value", notes)
+    low, high = np.percentile(base_draws, [2.5, 97.5]) if base_draws else (None, None)
     if not sampled:
         notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
     at_stake, all_steps = empty, None
     if covariates is not None:
         at_stake, all_steps = _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target,
-                                        values)
+                                        values, notes)
     estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
                               "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
-    return ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
-                      terms["currency"], terms["horizon"], len(summary), at_stake, all_steps, candidates, reason,
-                      target, notes, estimates, dict(spend.params))
+    fitted = ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
+                        terms["currency"], terms["horizon"], len(summary), at_stake, all_steps, candidates, reason,
+                        target, notes, estimates, dict(spend.params))
+    # As every page of a run will read it back from metrics.json: the page that fits shows the same.
+    return ValueModel.from_dict(fitted.to_dict())
+
+
+def _finite(draws, what, notes):
+    """The finite values of a bootstrap; a note when some were not (their share said)."""
+    kept = [d for d in draws if np.isfinite(d)]
+    if len(kept) < len(draws):
+        notes.append(f"{len(draws) - len(kept)} of {len(draws)} parameter draws gave no finite {what}; the interval "
+                     "rests on the others.")
+    return kept
 
 
 def _raised(covariates, ratings, steps, target):
@@ -379,7 +410,7 @@ def _raised(covariates, ratings, steps, target):
     return raised
 
 
-def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target, values):
+def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target, values, notes):
     """Value at stake per step and for all steps at once, with percentile intervals over the draws."""
     steps = list(covariates.columns)
 
@@ -401,13 +432,14 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
     rows = []
     for step in steps:
         point = gain(model, [step], values)
-        spread = [gain(m, [step], b) for m, b in zip(sampled, base_by_draw)]
+        spread = _finite([gain(m, [step], b) for m, b in zip(sampled, base_by_draw)], f"value at stake of {step}",
+                         notes)
         low, high = np.percentile(spread, [2.5, 97.5]) if spread else (np.nan, np.nan)
         rows.append({"step": step, "name": study.graph.nodes[step].get("name", step) if step in study.graph else step,
                      "value": point, "low": float(low), "high": float(high),
                      "rated": int(ratings[step].notna().sum()), "below_target": int((ratings[step] < target).sum())})
     table = pd.DataFrame(rows).sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
-    spread = [gain(m, steps, b) for m, b in zip(sampled, base_by_draw)]
+    spread = _finite([gain(m, steps, b) for m, b in zip(sampled, base_by_draw)], "value at stake of all steps", notes)
     every = {"value": gain(model, steps, values),
              "low": float(np.percentile(spread, 2.5)) if spread else None,
              "high": float(np.percentile(spread, 97.5)) if spread else None}

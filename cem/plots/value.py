@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ._style import _plain, _plt, _wrap
 
 if TYPE_CHECKING:
@@ -117,7 +119,9 @@ def at_stake_chart(at_stake: pd.DataFrame, *, ax: Axes | None = None, currency: 
     y = list(range(len(at_stake)))
     value, low, high = (at_stake[c].to_numpy(dtype=float) for c in ("value", "low", "high"))
     ax.barh(y, value, color=["#c0392b" if lo > 0 else "#bdc3c7" for lo in low])
-    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="#2c3e50", elinewidth=1)
+    # A percentile interval of a non-linear value need not contain its point estimate: no negative bars.
+    ax.errorbar(value, y, xerr=[np.clip(value - low, 0, None), np.clip(high - value, 0, None)], fmt="none",
+                ecolor="#2c3e50", elinewidth=1)
     ax.axvline(0, color="#2c3e50", lw=0.6)
     ax.set_yticks(y, ["\n".join(_wrap(_plain(str(n)), 36, 2)) for n in at_stake["name"]], fontsize=7)
     ax.invert_yaxis()

@@ -33,7 +33,8 @@ def _metric_cells(metrics):
     weak = sv.get("lowest_experience") or sv.get("largest_drop_off") or {}
     # Money comes from the run's one value model (cem.valuation), as on every page of the run.
     vm = metrics.get("value_model") or {}
-    stake = (vm.get("at_stake") or [{}])[0]
+    # The first step whose value at stake is above zero across its 95 % interval, as the summary counts it.
+    stake = next((s for s in vm.get("at_stake") or [] if isinstance(s.get("low"), (int, float)) and s["low"] > 0), {})
     currency = vm.get("currency", "")
     first = ((metrics.get("summary") or {}).get("fix_first") or [{}])[0]
     if "experience" in weak:

@@ -85,3 +85,20 @@ def test_a_study_without_transactions_has_no_value_model(tmp_path):
 
     (tmp_path / "model.yaml").write_text(MINI)
     assert fit_value_model(load_study(tmp_path)) is None
+
+
+def test_too_few_customers_value_nothing_and_say_why(tmp_path):
+    from conftest import MINI
+
+    from cem.narrative import explain_value_model
+    from cem.summary import priorities
+
+    (tmp_path / "model.yaml").write_text(MINI)
+    rows = "".join(f"c{i},2024-01-0{1 + i % 5},{10 + i}\nc{i},2024-03-0{1 + i % 5},{20 + i}\n" for i in range(8))
+    (tmp_path / "transactions.csv").write_text("customer_id,date,amount\n" + rows)
+    study = load_study(tmp_path)
+    vm = fit_value_model(study)
+    assert vm.model == "none" and np.isnan(vm.base_value) and vm.at_stake.empty
+    assert "too few" in vm.reason
+    assert explain_value_model(vm).startswith("No lifetime value is shown: ")
+    assert len(priorities(study, vm)) > 0  # the summary still ranks, by the design
