@@ -28,8 +28,10 @@ venv: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/cem report $(EXAMPLES) --out reports --kernel $(KERNEL)
 
+# Every notebook of the suite and the workshop is executed by tests/test_notebooks.py (papermill, with
+# its metrics checked); nbval would run each a second time, so it is not used here.
 test: $(STAMP)
-	$(PY) -m pytest cem tests --doctest-modules --nbval-lax --nbval-current-env
+	$(PY) -m pytest cem tests --doctest-modules
 
 # The reference tools live in their own environment: never dependencies of cem.
 benchmarks/.venv-ref/.installed:

@@ -18,6 +18,18 @@ NOTEBOOKS = sorted((ROOT / "cem" / "notebooks").rglob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_default_parameters_point_at_files_that_exist(path):
+    """Opened in JupyterLab as it is, a notebook runs on its default study (the tests below run
+    every notebook with papermill; this checks what only interactive use would meet)."""
+    cell = next(c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code")
+    defaults = {}
+    exec(cell.source, {}, defaults)  # the parameters cell: assignments of literals only
+    for name in ("study_path", "cdnow_path"):
+        if defaults.get(name):
+            assert (path.parent / defaults[name]).exists(), f"{path.name}: {name} = {defaults[name]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_are_thin(path):
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
