@@ -9,6 +9,7 @@ from pathlib import Path
 from .._files import inside
 from ..errors import Problem, shorten
 from ..schema import SURVEY_MEASURES, suggest
+from .brand import check_brand
 from .yaml import read_yaml
 
 __all__ = ["read_study_config", "check_study_config", "STUDY_KEYS", "STUDY_RANGES", "MAPPING_SECTIONS"]
@@ -26,6 +27,7 @@ STUDY_KEYS = {
     "segment": ("str", "column of customers.csv or survey.csv that names the segment"),
     "mappings": ("mapping", "column mappings of the data files"),
     "pseudonym_key": ("str", "key of the customer pseudonyms in reports (CEM_PSEUDONYM_KEY wins)"),
+    "brand": ("brand", "the client's logo and colours on the executive deliverable: {logo: file, colours: [hex, ...]}"),
 }
 
 
@@ -194,8 +196,8 @@ def check_study_config(data: object, file: str, locate: Callable[[tuple, str], s
                                     f"{', '.join(STUDY_KEYS)}" + (f"; did you mean '{hint}'?" if hint else "")))
             continue
         kind, doc = spec
-        if kind == "mapping":
-            value, more = _check_mappings(value, file, locate, folder)
+        if kind in ("mapping", "brand"):
+            value, more = (_check_mappings if kind == "mapping" else check_brand)(value, file, locate, folder)
             problems += more
             if more:
                 continue
