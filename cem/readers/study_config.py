@@ -12,7 +12,7 @@ from ..schema import SURVEY_MEASURES, suggest
 from .brand import check_brand
 from .yaml import read_yaml
 
-__all__ = ["read_study_config", "check_study_config", "STUDY_KEYS", "STUDY_RANGES", "MAPPING_SECTIONS"]
+__all__ = ["read_study_config", "check_study_config", "STUDY_KEYS", "STUDY_RANGES", "STUDY_CHOICES", "MAPPING_SECTIONS"]
 
 
 #: Settings a study.yaml may hold: key -> (type, doc).
@@ -28,6 +28,16 @@ STUDY_KEYS = {
     "mappings": ("mapping", "column mappings of the data files"),
     "pseudonym_key": ("str", "key of the customer pseudonyms in reports (CEM_PSEUDONYM_KEY wins)"),
     "brand": ("brand", "the client's logo and colours on the executive deliverable: {logo: file, colours: [hex, ...]}"),
+    "relationship": ("choice", "how customers stay: contractual (they renew each period, churn is seen) or "
+                     "non-contractual (they buy when they please, leaving is unseen); non-contractual by default"),
+    "period": ("choice", "the renewal period of a contractual study: week, month, quarter or year"),
+}
+
+
+#: The values a choice setting of study.yaml may take: key -> allowed values (the first is the default).
+STUDY_CHOICES = {
+    "relationship": ("non-contractual", "contractual"),
+    "period": ("month", "week", "quarter", "year"),
 }
 
 
@@ -202,6 +212,15 @@ def check_study_config(data: object, file: str, locate: Callable[[tuple, str], s
             if more:
                 continue
             ok = True
+        elif kind == "choice":
+            allowed = STUDY_CHOICES[key]
+            ok = isinstance(value, str) and value.strip().lower() in allowed
+            if not ok:
+                hint = suggest(str(value), allowed) if isinstance(value, str) else None
+                problems.append(Problem(file, where, f"{key} must be one of {', '.join(allowed)}; got "
+                                        f"{_kind_of(value)}" + (f"; did you mean '{hint}'?" if hint else "")))
+                continue
+            value = value.strip().lower()
         elif kind == "str":
             # A title written as 2024-05-01 or 12 is read by YAML as a date or a number: text all the same.
             ok = isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool)
