@@ -17,11 +17,20 @@ A *segment* is a column of the study's data and one of its values, written ``"co
 the events. ``cem report --by COLUMN`` makes one run per value; in a run the notebooks load the
 study with ``load_study(path, segment=...)`` and every table keeps the rows of that segment's
 customers only (:func:`select_segment`).
+
+A report run's notebooks each load the study in a kernel of their own. With ``cache_dir`` (the
+suite passes one inside the run's folder), each data file's checked table is kept there as
+Parquet with its warnings, under a hash of the file's content and of what its reader depends on
+(:func:`read_key`): the first load of the run reads the file, the later ones read the Parquet
+file (a few times faster than parsing and checking the file again) and show the same warnings.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -40,7 +49,7 @@ from .readers.transactions import read_transactions
 from .schema import suggest
 
 __all__ = ["Study", "load_study", "check_study", "try_load_study", "DATA_FILES", "parse_segment",
-           "segment_values", "select_segment", "join_customers"]
+           "segment_values", "select_segment", "join_customers", "file_digest", "read_key"]
 
 #: Optional measured data of a study: key -> accepted file names.
 DATA_FILES = {
@@ -72,6 +81,9 @@ class Study:
     segment : tuple of (str, str) or None
         ``(column, value)`` when the study is looked at for one segment of customers only:
         every table keeps the rows of those customers (:func:`select_segment`).
+    cache_dir : pathlib.Path or None
+        Where the checked tables are kept between the loads of one report run (see the module's
+        notes); None: read from the files only.
 
     Examples
     --------
@@ -87,6 +99,7 @@ class Study:
     files: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     segment: tuple | None = None
+    cache_dir: Path | None = field(default=None, repr=False, compare=False)
     # Each data file as its reader returned it, (table, warnings): read at most once.
     _read: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -117,15 +130,10 @@ class Study:
         if key not in self._read:
             if key not in self.files:
                 raise InputError.single(str(self.path), f"has no {DATA_FILES[key][0]}")
-            file = self.files[key]
-            if key == "survey":
-                self._read[key] = read_survey(file, self.graph, self.mapping("survey"))
-            elif key == "events":
-                self._read[key] = read_events(file, self.graph, self.mapping("events"))
-            elif key == "customers":
-                self._read[key] = read_customers(file)
+            if self.cache_dir is not None:
+                self._read[key] = _cached_read(self, key, Path(self.cache_dir))
             else:
-                self._read[key] = read_transactions(file)
+                self._read[key] = _read_file(self, key)
         return self._read[key]
 
     def data_warnings(self, key):
@@ -167,7 +175,135 @@ class Study:
         return select_segment(self.read("transactions")[0], self)
 
 
-def load_study(path: str | Path, segment: str | Sequence[str] | None = None) -> Study:
+def _read_file(study, key):
+    """One data file through its reader: ``(table, warnings)``."""
+    file = study.files[key]
+    if key == "survey":
+        return read_survey(file, study.graph, study.mapping("survey"))
+    if key == "events":
+        return read_events(file, study.graph, study.mapping("events"))
+    if key == "customers":
+        return read_customers(file)
+    return read_transactions(file)
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's content, read in chunks (a file of gigabytes is never held whole).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> f = tempfile.NamedTemporaryFile(delete=False); _ = f.write(b"abc"); f.close()
+    >>> file_digest(f.name)[:16]
+    'ba7816bf8f01cfea'
+    >>> os.unlink(f.name)
+    """
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _cem_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cem")
+    except PackageNotFoundError:  # a source tree used without installing it
+        return "source"
+
+
+#: Changes when the cache's layout changes: older entries are then never read.
+_CACHE_FORMAT = 1
+
+
+def read_key(study: Study, key: str) -> str:
+    """What one data file's checked table depends on, hashed: the file's content, its name (the
+    warnings quote it), the model's content (survey and events are placed on its steps), the
+    file's column mapping in study.yaml and the content of the files that mapping names, and
+    cem's version.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from types import SimpleNamespace
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "customers.csv").write_text("customer_id\\na\\n")
+    13
+    >>> s = SimpleNamespace(files={"customers": d / "customers.csv"}, graph=SimpleNamespace(graph={}),
+    ...                     path=d, mapping=lambda key: None)
+    >>> k = read_key(s, "customers"); (d / "customers.csv").write_text("customer_id\\nb\\n")
+    13
+    >>> read_key(s, "customers") == k
+    False
+    """
+    file = Path(study.files[key])
+    parts = {"format": _CACHE_FORMAT, "key": key, "file": str(file), "content": file_digest(file),
+             "cem": _cem_version()}
+    if key in ("survey", "events"):
+        source = study.graph.graph.get("source")
+        parts["model"] = file_digest(source) if source and Path(source).is_file() else None
+        mapping = study.mapping(key)
+        parts["mapping"] = json.dumps(mapping, sort_keys=True, default=str)
+        named = {}
+        for value in _strings(mapping):
+            f = Path(study.path) / value
+            if f.is_file():
+                named[value] = file_digest(f)
+        parts["mapping_files"] = named
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def _cached_read(study, key, cache_dir):
+    """:func:`_read_file` through the run's cache: the Parquet table and its warnings when a load of
+    the same inputs kept them, else the file read and the result kept for the next load.
+
+    A file with problems raises as it does without the cache, and nothing is kept; a table that
+    Parquet cannot hold as it is (mixed types in a column) is simply not kept.
+    """
+    import pyarrow  # noqa: F401  (pandas' Parquet engine)
+
+    name = f"{key}-{read_key(study, key)}"
+    table_path, meta_path = cache_dir / f"{name}.parquet", cache_dir / f"{name}.json"
+    if table_path.is_file() and meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            warnings = [Problem(**w) for w in meta["warnings"]]
+            table = pd.read_parquet(table_path)
+            # Parquet gives text columns pandas' string dtype: those the reader left as objects stay objects.
+            objects = [c for c in meta["object_columns"] if c in table.columns]
+            if objects:
+                table[objects] = table[objects].astype(object)
+            return table, warnings
+        except (OSError, ValueError, TypeError, KeyError):  # a damaged entry: read the file instead
+            pass
+    table, warnings = _read_file(study, key)
+    tmp = cache_dir / f".{name}.parquet.tmp-{os.getpid()}"
+    tmp_w = cache_dir / f".{name}.json.tmp-{os.getpid()}"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        table.to_parquet(tmp)
+        meta = {"warnings": [asdict(w) for w in warnings],
+                "object_columns": [c for c in table.columns if table[c].dtype == object]}
+        tmp_w.write_text(json.dumps(meta, default=str), encoding="utf-8")
+        os.replace(tmp, table_path)
+        os.replace(tmp_w, meta_path)  # last: an entry counts only once both files are in place
+    except (OSError, ValueError, TypeError, NotImplementedError):  # pyarrow's errors derive from these
+        tmp.unlink(missing_ok=True)
+        tmp_w.unlink(missing_ok=True)
+    return table, warnings
+
+
+def load_study(path: str | Path, segment: str | Sequence[str] | None = None, *,
+               cache_dir: str | Path | None = None) -> Study:
     """Load a study folder: its model (validated), its settings and which data files it has.
 
     Parameters
@@ -177,6 +313,11 @@ def load_study(path: str | Path, segment: str | Sequence[str] | None = None) -> 
     segment : str or tuple, optional
         ``"column=value"`` or ``(column, value)``: look at the customers of one segment only
         (a column of customers.csv, or of the survey or events). None: every customer.
+    cache_dir : str or Path, optional
+        A folder where each data file's checked table is kept (Parquet, with its warnings) under
+        a hash of its inputs (:func:`read_key`), and read from by the next load of the same
+        inputs: the notebooks of a report run share one read of each file this way. None: the
+        files are read.
 
     Returns
     -------
@@ -236,7 +377,8 @@ def load_study(path: str | Path, segment: str | Sequence[str] | None = None) -> 
     if "currency" in config:
         G.graph["currency"] = config["currency"]
     study = Study(path=folder, name=folder.name if p.is_dir() else model_file.stem, graph=G,
-                  config=config, files=files, warnings=warnings, segment=parse_segment(segment))
+                  config=config, files=files, warnings=warnings, segment=parse_segment(segment),
+                  cache_dir=Path(cache_dir) if cache_dir is not None else None)
     if study.segment:
         problems = _segment_problems(study)
         if problems:
@@ -244,12 +386,13 @@ def load_study(path: str | Path, segment: str | Sequence[str] | None = None) -> 
     return study
 
 
-def check_study(path: str | Path,
-                segment: str | Sequence[str] | None = None) -> tuple[Study, list[Problem]]:
+def check_study(path: str | Path, segment: str | Sequence[str] | None = None, *,
+                cache_dir: str | Path | None = None) -> tuple[Study, list[Problem]]:
     """Load a study and check every data file in it that cem reads; raise once with all problems.
 
     With ``segment`` (see :func:`load_study`), also check that the segment has customers. The
-    tables read stay in the study, so the analyses that follow do not read them again.
+    tables read stay in the study, so the analyses that follow do not read them again; with
+    ``cache_dir`` they are also kept there for later loads (see :func:`load_study`).
 
     Returns
     -------
@@ -261,7 +404,7 @@ def check_study(path: str | Path,
     ------
     InputError
     """
-    study = load_study(path, segment)
+    study = load_study(path, segment, cache_dir=cache_dir)
     problems, warnings = [], list(study.warnings)
     for key in DATA_FILES:
         if key in study.files:
