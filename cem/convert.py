@@ -193,15 +193,15 @@ def write_workbook(G: nx.MultiDiGraph | None = None, path: str | Path = "model.x
         ins.cell(i, 1, safe_cell(line)).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
     ins.column_dimensions["A"].width = 110
     lists = wb.create_sheet("Lists")
+    # One list per sheet and column ("resources.type"), never per column name alone: entities and
+    # resources both have a `type`, jobs and needs a `dimension`, with different allowed values.
     vocab = {}
-    col = 1
     for section, (kind, fields) in SECTIONS.items():
         for f in fields:
-            if f.choices and f.name not in vocab:
-                vocab[f.name] = (col, f.choices)
-                col += 1
-    vocab["relation"] = (col, tuple(RELATIONS))
-    vocab["role_link"] = (col + 1, tuple(LINK_ATTRIBUTES["role"][1]))
+            if f.choices:
+                vocab[f"{section}.{f.name}"] = (len(vocab) + 1, tuple(f.choices))
+    vocab["links.relation"] = (len(vocab) + 1, tuple(RELATIONS))
+    vocab["links.role"] = (len(vocab) + 1, tuple(LINK_ATTRIBUTES["role"][1]))
     for name, (c, choices) in vocab.items():
         lists.cell(1, c, safe_cell(name))
         for r, value in enumerate(choices, 2):
@@ -248,9 +248,9 @@ def write_workbook(G: nx.MultiDiGraph | None = None, path: str | Path = "model.x
         columns = _fields(section)
         extra = sorted({k for row in tables.get(section, []) for k in row} - set(columns))
         sheet(SHEETS[section], columns + extra, tables.get(section, []),
-              {f.name: f.name for f in fields if f.choices})
+              {f.name: f"{section}.{f.name}" for f in fields if f.choices})
     link_cols = list(_LINK_FIELDS)
-    sheet("Links", link_cols, tables.get("links", []), {"relation": "relation", "role": "role_link"})
+    sheet("Links", link_cols, tables.get("links", []), {"relation": "links.relation", "role": "links.role"})
     wb.move_sheet("Lists", offset=len(wb.sheetnames))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

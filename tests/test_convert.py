@@ -186,3 +186,37 @@ def test_mermaid_ids_are_distinct_and_safe_and_labels_escaped():
             assert not any(ch in label for ch in '"[]`<>{}\n') and "#quot;" in label
     assert len([line for line in body if "-->" in line]) == len(ids) - 1
     assert mermaid_ids(G.nodes) == mids  # stable
+
+
+def _dropdowns(wb, title):
+    """{column header: the values its dropdown offers} of one sheet, read from the Lists ranges."""
+    import re
+
+    from openpyxl.utils import column_index_from_string
+
+    ws, lists = wb[title], wb["Lists"]
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        m = re.fullmatch(r"=Lists!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", dv.formula1)
+        assert m and m.group(1) == m.group(3), dv.formula1
+        col = column_index_from_string(m.group(1))
+        values = tuple(lists.cell(r, col).value for r in range(int(m.group(2)), int(m.group(4)) + 1))
+        for rng in str(dv.sqref).split():
+            header = ws.cell(1, column_index_from_string(re.match(r"[A-Z]+", rng).group(0))).value
+            found[header] = values
+    return found
+
+
+def test_every_dropdown_offers_exactly_its_columns_allowed_values(tmp_path):
+    """Issue #15: the Resources `type` dropdown offered the entity types (one list per column name)."""
+    from cem.readers.workbook import SHEETS
+    from cem.schema import LINK_ATTRIBUTES, RELATIONS, RESOURCE_TYPES, SECTIONS
+
+    for G in (load_model(EXAMPLES / "solar"), None):
+        path = write_workbook(G, tmp_path / "m.xlsx", tables=None if G is not None else {})
+        wb = load_workbook(path)
+        for section, (_, fields) in SECTIONS.items():
+            expected = {f.name: tuple(f.choices) for f in fields if f.choices}
+            assert _dropdowns(wb, SHEETS[section]) == expected, section
+        assert _dropdowns(wb, "Links") == {"relation": tuple(RELATIONS), "role": tuple(LINK_ATTRIBUTES["role"][1])}
+        assert _dropdowns(wb, "Resources")["type"] == RESOURCE_TYPES
