@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import InputError, Problem
 
 __all__ = ["MAX_MODEL_BYTES", "MAX_DATA_BYTES", "max_data_bytes", "check_size", "decode_text", "read_text",
-           "atomic_write_text", "study_file", "inside"]
+           "atomic_write_text", "study_file", "inside", "default_mode"]
 
 
 #: Model files above this size are refused before parsing (a model is a few hundred rows).
@@ -90,12 +90,44 @@ def read_text(path: str | Path, what: str = "model") -> tuple[str, list[Problem]
     return text, warnings
 
 
+def default_mode(folder: bool = False) -> int:
+    """The permissions a new file (0o666) or folder (0o777) gets under the process's umask.
+
+    ``tempfile.mkstemp`` and ``mkdtemp`` make owner-only files and folders; what cem writes
+    through them for the user (a model file, a report run's folder) is given these instead, as
+    ``open`` and ``mkdir`` would.
+
+    Examples
+    --------
+    >>> import os
+    >>> old = os.umask(0o022)
+    >>> oct(default_mode()), oct(default_mode(folder=True))
+    ('0o644', '0o755')
+    >>> _ = os.umask(old)
+    """
+    umask = None
+    try:  # Linux says the umask without changing it (no window in which another thread sees 0)
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            umask = next((int(line.split()[1], 8) for line in fh if line.startswith("Umask:")), None)
+    except (OSError, ValueError, IndexError):
+        umask = None
+    if umask is None:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write a file through a temporary file in the same folder, so a crash leaves no half file."""
+    """Write a file through a temporary file in the same folder, so a crash leaves no half file.
+
+    The file gets the permissions ``open`` would give it (:func:`default_mode`), not the
+    temporary file's owner-only ones.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, default_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)

@@ -85,3 +85,19 @@ def test_study_file_follows_links(tmp_path):
     with pytest.raises(InputError, match="is outside the study folder"):
         study_file(tmp_path / "s", "map.csv", "activities_file")
     assert study_file(tmp_path / "s", "inside.csv") == tmp_path / "s" / "inside.csv"
+
+
+def test_atomic_write_text_gives_the_permissions_open_would(tmp_path):
+    """Issue #15: files written through mkstemp were owner-only (0o600)."""
+    import os
+    import stat
+
+    from cem._files import atomic_write_text, default_mode
+
+    old = os.umask(0o022)
+    try:
+        assert default_mode() == 0o644 and default_mode(folder=True) == 0o755
+        path = atomic_write_text(tmp_path / "m.yaml", "x: 1\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .._files import default_mode
 from ..errors import CemError
 from ..metrics import NAME_MAX_BYTES, _cut_bytes, _digest, safe_name
 
@@ -267,9 +268,15 @@ def holds_lock(out: str | Path, token: str) -> bool:
 
 
 def new_staging(out: str | Path, run: str, token: str = "") -> Path:
-    """A hidden staging folder for ``run`` in ``out``, marked as cem's own."""
+    """A hidden staging folder for ``run`` in ``out``, marked as cem's own.
+
+    It has the permissions ``mkdir`` would give it (0o755 under the usual umask 022), so the
+    run folder it becomes is as readable as the index.html beside it.
+    """
     staging = Path(tempfile.mkdtemp(prefix=f".{run}.", dir=out))
     try:
+        # mkdtemp makes an owner-only folder; a run folder is read like index.html beside it (umask-respecting).
+        staging.chmod(default_mode(folder=True))
         (staging / STAGING_MARKER).write_text(json.dumps({"run": run, "token": token, "pid": os.getpid()}) + "\n",
                                               encoding="utf-8")
     except OSError:  # an unmarked folder would never be cleared: leave none

@@ -126,3 +126,22 @@ def test_one_writer_at_a_time_and_the_lock_ends_with_its_process(tmp_path):
     proc.wait()
     with FolderLock(tmp_path):
         pass
+
+
+@pytest.mark.parametrize("umask, folder_mode", [(0o022, 0o755), (0o027, 0o750)])
+def test_run_folders_get_the_permissions_mkdir_would_give(tmp_path, umask, folder_mode):
+    """Issue #15: run folders were owner-only (mkdtemp) while index.html beside them was world-readable."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        staging = new_staging(tmp_path, "shop", "t")
+        (staging / "run.json").write_text(json.dumps({"run": "shop", "status": "ok"}), encoding="utf-8")
+        final = move_into_place(staging, tmp_path / "shop")
+        plain = tmp_path / "plain"
+        plain.mkdir()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(final.stat().st_mode) == folder_mode == stat.S_IMODE(plain.stat().st_mode)
+    assert stat.S_IMODE((final / "run.json").stat().st_mode) == 0o666 & ~umask
