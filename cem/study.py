@@ -109,6 +109,12 @@ class Study:
         title = self.config.get("title") or self.graph.graph.get("name") or self.name
         return f"{title} ({self.segment[0]} = {self.segment[1]})" if self.segment else title
 
+    @property
+    def generated(self):
+        """Whether the study's data is generated, not measured: a ``synth_truth.json`` (written by
+        ``cem synth``) is in the folder, or study.yaml says ``generated: true``. Reports say so."""
+        return bool(self.config.get("generated")) or (Path(self.path) / "synth_truth.json").is_file()
+
     def missing(self):
         """Keys of :data:`DATA_FILES` this study has no file for."""
         return [k for k in DATA_FILES if k not in self.files]
@@ -515,16 +521,25 @@ def select_segment(table: pd.DataFrame, study: Study, *, id_column: str = "custo
     if column in table.columns:
         keep = table[column].astype(str).str.strip() == value
     else:
-        if "customers" not in study.files:
-            raise InputError.single(str(study.path), f"the segment column '{column}' is not in the data and "
-                                    "there is no customers.csv to find it in")
-        customers = study.read("customers")[0]
-        if column not in customers.columns:
-            raise InputError.single(str(study.files["customers"]), f"no column '{column}' for the segment", "1")
-        ids = customers.loc[customers[column].astype(str).str.strip() == value, "customer_id"]
-        keep = table[id_column].astype(str).isin(set(ids)) if id_column in table.columns \
-            else pd.Series(table.index.astype(str).isin(set(ids)), index=table.index)
+        ids = _segment_ids(study, column, value)
+        keep = table[id_column].astype(str).isin(ids) if id_column in table.columns \
+            else pd.Series(table.index.astype(str).isin(ids), index=table.index)
     return table[keep.to_numpy()]
+
+
+def _segment_ids(study, column, value):
+    """The ids of the customers in the segment ``column = value``, from the first of customers.csv,
+    the survey (its respondents) and the events that has the column, as :func:`segment_values` looks."""
+    files = getattr(study, "files", {})
+    for key, id_column in (("customers", "customer_id"), ("survey", "respondent_id"), ("events", "customer_id")):
+        if key in files:
+            source = study.read(key)[0]
+            if column in source.columns and id_column in source.columns:
+                picked = source.loc[source[column].astype(str).str.strip() == value, id_column]
+                return set(picked.dropna().astype(str))
+    looked = ", ".join(str(files[k]) for k in ("customers", "survey", "events") if k in files)
+    raise InputError.single(looked or str(study.path), f"no column '{column}' to make the segment of: the "
+                            "segment column must be in customers.csv, the survey or the events")
 
 
 def join_customers(table: pd.DataFrame, customers: pd.DataFrame, *, respondent: str = "respondent_id",

@@ -225,3 +225,61 @@ def test_a_segment_value_that_selects_nobody_is_an_input_error_from_load_study()
     (problem,) = info.value.problems
     assert "no customer has segment = 'demanding'; its values are early_adopter, mainstream" in str(problem)
     assert load_study(EXAMPLES / "solar", segment="segment=mainstream").segment == ("segment", "mainstream")
+
+
+def test_a_segment_column_only_in_the_events_or_survey_selects_through_their_customer_ids(tmp_path):
+    """Issue #15: `--by` on a column of the events (or survey) only made transactions() and customers()
+    raise 'no column in customers.csv'; the segment's customers are now those the events name."""
+    study_dir = tmp_path / "s"
+    shutil.copytree(SOLAR, study_dir)
+    customers = pd.read_csv(study_dir / "customers.csv", dtype=str)
+    region = dict(zip(customers["customer_id"], customers["region"]))
+    customers.drop(columns="region").to_csv(study_dir / "customers.csv", index=False)
+    events = pd.read_csv(study_dir / "events.csv", dtype=str)
+    events["region"] = events["customer_id"].map(region).fillna("prospect")
+    events.to_csv(study_dir / "events.csv", index=False)
+    north = {c for c, r in region.items() if r == "north"} & set(events["customer_id"])
+    assert segment_values(load_study(study_dir), "region") == ["east", "north", "prospect", "south", "west"]
+    study = load_study(study_dir, segment="region=north")
+    assert set(study.events()["customer_id"]) == north
+    assert set(study.transactions()["customer_id"]) <= north and len(study.transactions()) > 0
+    assert set(study.customers().index) == north
+    assert set(study.survey()["respondent_id"]) <= north and len(study.survey()) > 0
+    whole = load_study(study_dir)
+    tx = whole.transactions()
+    assert len(study.transactions()) == tx["customer_id"].isin(north).sum()
+
+    # The same column in the survey only: the segment is the respondents who answered so.
+    survey = pd.read_csv(study_dir / "survey.csv", dtype=str)
+    survey["region"] = survey["respondent_id"].map(region)
+    survey.to_csv(study_dir / "survey.csv", index=False)
+    events.drop(columns="region").to_csv(study_dir / "events.csv", index=False)
+    study = load_study(study_dir, segment="region=south")
+    south = {c for c, r in region.items() if r == "south"} & set(survey["respondent_id"])
+    assert set(study.customers().index) == south and set(study.transactions()["customer_id"]) <= south
+
+
+def test_a_segment_column_in_no_data_file_is_a_clear_error(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "customers.csv").write_text("customer_id,tier\na,gold\n")
+    (tmp_path / "model.yaml").write_text(MINI)
+    study = load_study(tmp_path)
+    study.segment = ("plan", "gold")
+    with pytest.raises(InputError) as info:
+        select_segment(pd.DataFrame({"customer_id": ["a"]}), study)
+    assert "customers.csv" in str(info.value) and "no column 'plan'" in str(info.value)
+    assert select_segment(pd.DataFrame({"plan": ["gold", "x"]}), SimpleNamespace(segment=("plan", "gold"))).shape[0] == 1
+
+
+def test_generated_data_is_known_by_its_truth_file_or_study_yaml(tmp_path):
+    """Issue #15: a report from `cem synth` data must say its data is generated."""
+    assert load_study(SOLAR).generated  # its data was made by cem synth (synth_truth.json)
+    (tmp_path / "model.yaml").write_text(MINI)
+    assert not load_study(tmp_path).generated
+    (tmp_path / "study.yaml").write_text("generated: true\n")
+    assert load_study(tmp_path).generated
+    (tmp_path / "study.yaml").write_text("generated: false\n")
+    assert not load_study(tmp_path).generated
+    (tmp_path / "synth_truth.json").write_text("{}")
+    assert load_study(tmp_path).generated

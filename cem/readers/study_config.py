@@ -27,6 +27,7 @@ STUDY_KEYS = {
     "segment": ("str", "column of customers.csv or survey.csv that names the segment"),
     "mappings": ("mapping", "column mappings of the data files"),
     "pseudonym_key": ("str", "key of the customer pseudonyms in reports (CEM_PSEUDONYM_KEY wins)"),
+    "generated": ("flag", "true when the study's data is generated (cem synth), not measured: reports say so"),
     "brand": ("brand", "the client's logo and colours on the executive deliverable: {logo: file, colours: [hex, ...]}"),
     "relationship": ("choice", "how customers stay: contractual (they renew each period, churn is seen) or "
                      "non-contractual (they buy when they please, leaving is unseen); non-contractual by default"),
@@ -221,6 +222,8 @@ def check_study_config(data: object, file: str, locate: Callable[[tuple, str], s
                                         f"{_kind_of(value)}" + (f"; did you mean '{hint}'?" if hint else "")))
                 continue
             value = value.strip().lower()
+        elif kind == "flag":
+            ok = isinstance(value, bool)
         elif kind == "str":
             # A title written as 2024-05-01 or 12 is read by YAML as a date or a number: text all the same.
             ok = isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool)
