@@ -14,7 +14,7 @@ from conftest import ROOT
 
 #: The layers, lowest first. A module belongs to the first entry its name starts with.
 LAYERS = [
-    ("cem.errors", "cem.schema", "cem.markup", "cem._text"),  # words and rules
+    ("cem.errors", "cem.schema", "cem.markup", "cem._text", "cem.tables"),  # words and rules, client tables
     ("cem._files", "cem.outcomes", "cem.privacy"),             # files, statements, pseudonyms
     ("cem.readers",),                                          # one file in, a validated table out
     ("cem.graph",),                                            # the journey graph and its queries

@@ -1,0 +1,276 @@
+"""Tables as a client reads them: names instead of ids, formatted numbers and money, no index
+column, one marker for a missing value, and every column explained under the table.
+
+:func:`client_table` is the one way a report page shows a table. It never changes the numbers,
+only how they read: the table files a client opens in a spreadsheet (:func:`cem.metrics.save_table`)
+keep the raw values.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = client_table(pd.DataFrame({"step": ["S1"], "at_stake": [1234567.8], "unmet_share": [0.123]}),
+...                  money=["at_stake"], currency="EUR")
+>>> t.data.to_dict("records")
+[{'step': 'S1', 'value at stake (EUR)': '1,234,568', 'share of unmet need': '12 %'}]
+"""
+from __future__ import annotations
+
+import html
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from pandas.io.formats.style import Styler
+
+__all__ = ["MISSING", "GLOSSARY", "client_table", "format_number", "ClientTable"]
+
+#: The one marker of a cell with no value, explained under every table that has one.
+MISSING = "\u2013"
+
+#: Column key -> (label, what it means). A table explains the columns it shows from here, unless
+#: the caller says otherwise (``explain=``).
+GLOSSARY: dict[str, tuple[str, str]] = {
+    "rank": ("rank", ""),
+    "step": ("step", ""),
+    "name": ("step", ""),
+    "stage": ("stage", "the stage of the customer's lifecycle the step belongs to"),
+    "priority": ("priority", "the step's share of the value at stake plus its share of the unmet need (0 to 2)"),
+    "at_stake": ("value at stake", "the change in the customer base's lifetime value when the step's experience is "
+                                   "raised to the target, where its 95 % interval stays above zero"),
+    "at_stake_interval": ("95 % interval", "the range the value at stake lies in with 95 % confidence"),
+    "unmet_share": ("share of unmet need", "the step's part of the journey's unmet need (survey)"),
+    "drop_off": ("drop-off", "the share of customers at the step before who are not seen at this one (shown only "
+                             "where fewer arrive here than were at the step before)"),
+    "rework": ("rework", "the share of cases reaching the step that go through it more than once"),
+    "top_need": ("most underserved need", "the need at the step with the highest opportunity score"),
+    "need_id": ("need", ""),
+    "statement": ("need", ""),
+    "n": ("answers", "respondents who rated the need"),
+    "importance": ("importance", "ten times the share of respondents rating the need 4 or 5 of 5 (0 to 10)"),
+    "satisfaction": ("satisfaction", "ten times the share of respondents satisfied 4 or 5 of 5 (0 to 10)"),
+    "opportunity": ("opportunity", "importance + max(importance - satisfaction, 0): above 10 underserved, above 12 "
+                                   "high, above 15 extreme"),
+    "served": ("served", "underserved, overserved (satisfaction above importance) or appropriately served"),
+    "priority_class": ("opportunity class", ""),
+    "experience": ("experience", "importance-weighted satisfaction of the step's needs, sum(I x S) / sum(I x 10): "
+                                 "1 = every important need fully met"),
+    "unmet": ("unmet need", "sum over the step's needs of max(importance - satisfaction, 0)"),
+    "needs": ("needs", "needs rated at the step"),
+    "max_opportunity": ("highest opportunity", "the highest opportunity score among the step's needs"),
+    "underserved": ("underserved needs", "needs with an opportunity above 10"),
+    "customers": ("customers", "customers (cases) with at least one event at the step"),
+    "interactions": ("interactions", "events at the step"),
+    "cost_to_serve": ("cost to serve", "what the step's interactions cost the company"),
+    "revenue": ("revenue", "revenue booked at the step"),
+    "net": ("net", "revenue minus cost to serve"),
+    "rating": ("rating", "mean rating (1-5) customers gave the step's touchpoints"),
+    "conversion": ("conversion", "the share of customers at the step seen later at a step the design puts next"),
+    "cum_cost": ("cost so far", "cost to serve added up along the journey"),
+    "cum_revenue": ("revenue so far", "revenue added up along the journey"),
+    "cum_net": ("net so far", "net value added up along the journey"),
+    "cum_unmet": ("unmet need so far", "unmet need added up along the journey"),
+    "cum_experience": ("experience so far", "importance-weighted satisfaction over the steps so far"),
+    "share": ("share", ""),
+    "respondents": ("respondents", ""),
+    "severity": ("severity", "high: the step cannot happen as designed; medium: it happens unmanaged or unmeasured; "
+                             "low: the model is thin there"),
+    "explanation": ("what is missing", ""),
+    "title": ("gap", ""),
+    "high": ("high", "gaps that stop a step from happening as designed"),
+    "medium": ("medium", "gaps that leave a step unmanaged or unmeasured"),
+    "low": ("low", "gaps where the model is still thin"),
+    "total": ("total", ""),
+    "nps": ("NPS", "Net Promoter Score: % promoters (9-10) minus % detractors (0-6), -100 to 100"),
+    "promoters": ("promoters %", "answers of 9 or 10 of 10"),
+    "passives": ("passives %", "answers of 7 or 8"),
+    "detractors": ("detractors %", "answers of 0 to 6"),
+    "better": ("better", "how much meeting the need raises satisfaction: (A + O) / (A + O + M + I), 0 to 1"),
+    "worse": ("worse", "how much failing the need lowers satisfaction: -(O + M) / (A + O + M + I), -1 to 0"),
+    "category": ("category", "the most frequent Kano answer class (letters as in the columns)"),
+    "A": ("A", "attractive: delights when met, not missed when absent"),
+    "O": ("O", "one-dimensional: the more the better"),
+    "M": ("M", "must-be: expected, its absence hurts"),
+    "I": ("I", "indifferent: neither"),
+    "R": ("R", "reverse: the respondent prefers it unmet"),
+    "Q": ("Q", "questionable: contradictory answers (likes it both met and unmet)"),
+}
+
+#: Columns shown as percentages unless the caller says otherwise: shares of 0..1.
+PERCENT_COLUMNS = ("unmet_share", "stake_share", "drop_off", "rework", "conversion", "share", "designed_share")
+
+#: Columns whose values are model ids, shown as the node's name.
+ID_COLUMNS = ("step", "need_id", "actor", "touchpoint", "node", "top_need", "top_needs", "source", "target",
+              "activity", "from", "to", "supported_by", "job")
+
+
+def format_number(value: object, *, decimals: int | None = None, percent: bool = False, money: bool = False) -> str:
+    """A number as a client reads it: thousands separators, no trailing ``.0`` on whole numbers,
+    a percentage with a space, :data:`MISSING` for no value; text is left as it is.
+
+    Examples
+    --------
+    >>> format_number(25200657.0), format_number(394.0), format_number(0.1234, percent=True)
+    ('25,200,657', '394', '12 %')
+    >>> format_number(float("nan")), format_number(None), format_number(0.5312), format_number("no effect")
+    ('–', '–', '0.53', 'no effect')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, numbers.Number):
+        text = str(value)
+        return MISSING if text in ("", "nan", "NaN", "None", "<NA>") else text
+    v = float(value)
+    if not math.isfinite(v):
+        return MISSING
+    if percent:
+        return f"{v * 100:.{0 if decimals is None else decimals}f} %"
+    if money:
+        return f"{v:,.{0 if decimals is None else decimals}f}"
+    if decimals is not None:
+        return f"{v:,.{decimals}f}"
+    if v.is_integer() or abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.3g}"
+
+
+def _names(G):
+    def name(value):
+        if not isinstance(value, str):
+            return value
+        if value in G:
+            d = G.nodes[value]
+            return d.get("name") or d.get("statement") or value
+        if ", " in value:
+            parts = value.split(", ")
+            if all(p in G for p in parts):
+                return ", ".join(name(p) for p in parts)
+        return value
+    return name
+
+
+class ClientTable:
+    """A table formatted for a client (:func:`client_table`): ``data`` holds the texts shown,
+    ``caption`` the explanation under it; it shows itself as HTML in a notebook.
+
+    Examples
+    --------
+    >>> t = ClientTable(pd.DataFrame({"a": ["<b>"]}), "note")
+    >>> "&lt;b&gt;" in t.to_html() and "<caption" in t.to_html()
+    True
+    """
+
+    def __init__(self, data: pd.DataFrame, caption: str = "", align: Mapping[str, str] | None = None):
+        self.data = data
+        self.caption = caption
+        self.align = dict(align or {})
+
+    def to_html(self) -> str:
+        """The table as HTML: every text escaped, no index, the explanation as its caption."""
+        e = html.escape
+        head = "".join(f'<th style="text-align:{self.align.get(c, "left")}">{e(str(c))}</th>' for c in self.data.columns)
+        rows = []
+        for row in self.data.itertuples(index=False):
+            rows.append("<tr>" + "".join(f'<td style="text-align:{self.align.get(c, "left")}">{e(str(v))}</td>'
+                                         for c, v in zip(self.data.columns, row)) + "</tr>")
+        caption = (f'<caption style="caption-side:bottom;text-align:left;font-size:0.85em;color:#555">'
+                   f"{e(self.caption)}</caption>" if self.caption else "")
+        return (f'<table class="cem-table dataframe">{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def to_styler(self) -> Styler:
+        """The same table as a pandas Styler (no index, texts escaped, the caption under it)."""
+        return (self.data.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+                .set_caption(html.escape(self.caption)))
+
+
+def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
+                 columns: Iterable[str] | Mapping[str, str] | None = None, money: Iterable[str] = (),
+                 percent: Iterable[str] = (), decimals: Mapping[str, int] | None = None, currency: str = "",
+                 explain: Mapping[str, str] | None = None, rows: int | None = None) -> ClientTable:
+    """A table as a client reads it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The analysis' table; a meaningful index (not 0, 1, 2, ...) becomes the first columns.
+    graph : networkx.MultiDiGraph, optional
+        The model: cells holding a node id (or a ", "-list of them) in id columns (``step``,
+        ``need_id``, ``top_needs``, ...) are shown as the node's name or statement.
+    columns : list or dict, optional
+        The columns shown, in order; a dict also gives their labels. Default: every column, labelled
+        from :data:`GLOSSARY` (else the column name with spaces for underscores).
+    money, percent : list of str
+        Columns shown as whole amounts with thousands separators (labelled with ``currency``),
+        and as percentages (besides the shares of :data:`PERCENT_COLUMNS`).
+    decimals : dict, optional
+        Decimals of other number columns (default: whole numbers as such, others to 2 decimals).
+    explain : dict, optional
+        Column -> what it means, said under the table (over :data:`GLOSSARY`'s text; "" says nothing).
+    rows : int, optional
+        Only the first ``rows`` rows.
+
+    Returns
+    -------
+    ClientTable
+        ``.data`` the texts shown; ``.caption`` what each column means and, when a cell is
+        empty, what :data:`MISSING` stands for.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(); G.add_node("S_permit", name="Get the permit")
+    >>> t = client_table(pd.DataFrame({"step": ["S_permit"], "n": [394.0], "rating": [float("nan")]}), G)
+    >>> t.data.values.tolist()
+    [['Get the permit', '394', '–']]
+    >>> print(t.caption)
+    answers: respondents who rated the need. rating: mean rating (1-5) customers gave the step's touchpoints. – : no value (not measured, or the measure does not apply here).
+    """
+    df = table
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None or df.index.nlevels > 1:
+        df = df.reset_index()
+    if rows is not None:
+        df = df.head(rows)
+    if columns is None:
+        labels = {c: GLOSSARY.get(str(c), (str(c).replace("_", " "), ""))[0] for c in df.columns}
+    elif isinstance(columns, Mapping):
+        labels = dict(columns)
+    else:
+        labels = {c: GLOSSARY.get(str(c), (str(c).replace("_", " "), ""))[0] for c in columns}
+    money, decimals = set(money), dict(decimals or {})
+    percent = set(percent) | {c for c in PERCENT_COLUMNS if c not in decimals}
+    name = _names(graph) if graph is not None else None
+    shown = pd.DataFrame(index=range(len(df)))
+    align = {}
+    notes = []
+    for col, label in labels.items():
+        values = df[col].tolist()
+        if name is not None and (str(col) in ID_COLUMNS or col in ("name",)):
+            values = [name(v) for v in values]
+        if col in money and currency:
+            label = f"{label} ({currency})"
+        if label in shown.columns:  # two columns would read the same: keep the first
+            continue
+        cells = [format_number(v, decimals=decimals.get(col), percent=col in percent, money=col in money)
+                 for v in values]
+        shown[label] = cells
+        numeric = sum(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
+        align[label] = "right" if numeric and numeric >= len(values) / 2 else "left"
+        meaning = (explain or {}).get(col, GLOSSARY.get(str(col), ("", ""))[1])
+        if meaning:
+            notes.append(f"{label}: {meaning}.")
+    if (shown == MISSING).any().any():
+        notes.append(f"{MISSING} : no value (not measured, or the measure does not apply here).")
+    return ClientTable(shown, " ".join(notes), align)
