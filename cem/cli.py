@@ -61,7 +61,7 @@ def _cmd_report(args):
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     results = run_report(args.studies, args.out, notebooks_dir=args.notebooks, kernel_name=args.kernel,
                          timeout=args.timeout, echo=lambda line: print(line, file=sys.stderr, flush=True),
-                         jobs=jobs, resume=args.resume, by=args.by, executor=args.executor,
+                         jobs=jobs, force=args.force, by=args.by, executor=args.executor,
                          scheduler=args.scheduler, pdf=args.pdf, into_existing=args.into_existing)
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; index: {Path(args.out) / 'index.html'}")
@@ -160,6 +160,14 @@ def _cmd_diff(args):
     return 0
 
 
+def _cmd_executive(args):
+    from .reporting.executive import write_executive
+
+    html, pdf = write_executive(args.run_dir, args.study, previous=args.previous, pdf=not args.no_pdf)
+    print(f"wrote {html}" + (f" and {pdf}" if pdf else ""))
+    return 0
+
+
 def build_parser():
     """The argument parser of the ``cem`` command."""
     parser = argparse.ArgumentParser(prog="cem", description="Jobs-to-be-Done customer-experience modelling.")
@@ -184,11 +192,24 @@ def build_parser():
                    help="local worker processes, or a Dask cluster (dask.distributed)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a running Dask scheduler, tcp://host:8786 (default: a local cluster of --jobs workers)")
-    p.add_argument("--resume", action="store_true", help="run only what is missing or failed in --out")
+    p.add_argument("--force", action="store_true",
+                   help="run every run again; by default a run DIR holds, good and made from the same inputs "
+                        "(by content: model, data, study.yaml, notebooks, cem), is reused")
+    p.add_argument("--resume", action="store_true",
+                   help="kept for old scripts: reusing what is complete and unchanged is the default now")
     p.add_argument("--pdf", action="store_true", help="also print every report to PDF (needs Chromium)")
     p.add_argument("--into-existing", action="store_true",
                    help="write into a non-empty folder that cem did not make (cem touches only what it writes)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("executive", help="write a run's executive summary for the client: one HTML page and its PDF")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a finished run's folder (REPORT_DIR/<run>)")
+    p.add_argument("--study", default=None, metavar="STUDY",
+                   help="the study folder the run was made from (default: the one its run.json names)")
+    p.add_argument("--previous", default=None, metavar="MODEL",
+                   help="an earlier version of the model (model file or study folder): say what changed")
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML page only (no Chromium needed)")
+    p.set_defaults(func=_cmd_executive)
 
     p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")
     p.add_argument("dir", metavar="DIR", help="the new study folder (must not hold a model yet)")

@@ -8,12 +8,14 @@ Layout of ``--out DIR``::
     DIR/<run>/metrics.json             key figures, one section per notebook
     DIR/<run>/figures/*.png|svg
     DIR/<run>/run.json                 status, timings, errors
+    DIR/<run>/inputs.json              hash of what the run is made from (a good run only)
     DIR/<run>/log.txt
 
 Settings are checked before anything runs (:func:`check_settings`); the folder is claimed and
 locked (:mod:`cem.reporting.outdir`); the runs are planned (:func:`cem.reporting.runs.plan_runs`),
-those already complete skipped with ``resume`` (:func:`_finished`), the rest executed
-(:mod:`cem.reporting.executors`), and the index rewritten after every run with a progress line.
+those the folder already holds, good and made from the same inputs by content, reused
+(:func:`_finished`) unless ``force``, the rest executed (:mod:`cem.reporting.executors`), and
+the index rewritten after every run with a progress line and the time left (:func:`_time_left`).
 SIGTERM and SIGHUP stop a batch as Ctrl-C does (:class:`Stopped`).
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ from . import outdir
 from .executors import _close_dask, _dask_client, _run_dask, _run_local
 from .index import _record_result, write_index
 from .kernels import KERNEL_NAME, ensure_kernel
-from .runs import _fingerprint, plan_runs
+from .runs import _fingerprint, plan_runs, reusable
 from .suite import SUITE, default_notebooks_dir
 
 if TYPE_CHECKING:
@@ -80,7 +82,7 @@ def _on_signal(signum, frame):
 
 def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir: str | Path | None = None,
                kernel_name: str = KERNEL_NAME, timeout: float = 600, echo: Callable[[str], object] | None = None,
-               jobs: int = 1, resume: bool = False, by: str | None = None, executor: str = "local",
+               jobs: int = 1, force: bool = False, by: str | None = None, executor: str = "local",
                scheduler: str | None = None, pdf: bool = False, warm: bool = True,
                into_existing: bool = False) -> list[RunResult]:
     """Run the suite on every study (and segment) and write ``out/index.html``.
@@ -101,9 +103,11 @@ def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir:
         Called with a progress line (bar, runs done, time left) per finished run.
     jobs : int
         Runs executed at once: worker processes (local) or Dask workers of the local cluster.
-    resume : bool
-        Skip runs whose report in ``out`` is complete, ok and made from the same inputs (study,
-        segment, the study's files, settings); run only what is missing, changed or failed.
+    force : bool
+        Run everything again. Otherwise a run whose report in ``out`` is complete, ok and made
+        from the same inputs (the study and segment, the content of the study's files and of the
+        notebooks, cem's version and code, ``pdf``, the kernel) is reused as it is, and said so:
+        only what is missing, changed or failed runs.
     by : str, optional
         A column of the studies' data (customers.csv, survey, events): one run per value.
     executor : {"local", "dask"}
@@ -159,7 +163,7 @@ def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir:
         settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir), "cem": _cem_version(),
                     "kernel": kernel_name}
         runs, unplanned, order = plan_runs(studies, by=by, out=out, settings=settings)
-        return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume,
+        return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, force,
                           client, pdf, warm, lock.token)
     finally:
         if client is not None:
@@ -168,24 +172,31 @@ def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir:
             lock.release()
 
 
-def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, resume, client, pdf,
+def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, force, client, pdf,
                warm, token):
     import signal
     import threading
 
     results = {r.run: r for r in unplanned}
     todo = []
-    earlier = outdir.read_runs(out)  # read once: the index and --resume never re-read the folder per run
+    earlier = outdir.read_runs(out)  # read once: the index and the reuse check never re-read the folder per run
     for run in runs:
-        done = _finished(earlier, run) if resume else None
+        done = None if force else _finished(earlier, run, out)
         if done is not None:
             results[run.name] = done
+            stale = Path(out) / f"{run.name}.failed"
+            if outdir.is_run_folder(stale):  # an attempt on other inputs, since put back: history now
+                outdir.remove_run(stale)
+                earlier.pop(stale.name, None)
             if echo:
-                echo(f"{run.name}: complete already, skipped (--resume)")
+                echo(f"reused: {run.name} (inputs unchanged)")
         else:
             todo.append(run)
     t0 = time.time()
     count = 0
+    workers = max(1, min(jobs, len(todo)))
+    starts = [t0] * workers  # when each run under way started: the first `workers` at once, then one per finish
+    seconds = []
 
     def index():
         write_index(out, [results[n] for n in order if n in results], earlier=earlier)
@@ -193,10 +204,15 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
     def report(res):
         nonlocal count
         count += 1
+        now = time.time()
         results[res.run] = res
+        began = starts.pop(0)  # runs finish roughly in the order they started
+        seconds.append(res.seconds or now - began)
+        if count + len(starts) < len(todo):
+            starts.append(now)  # the worker that is free takes the next run
         index()  # after every run: a batch killed outright still leaves an index of what finished
         if echo:
-            left = (time.time() - t0) / count * (len(todo) - count)
+            left = _time_left(now, sum(seconds) / len(seconds), starts, len(todo) - count - len(starts), workers)
             echo(f"{_bar(count, len(todo))} {count}/{len(todo)} {res.run}: {res.status} in {res.seconds:.1f} s"
                  + (f", about {_duration(left)} left" if count < len(todo) else "")
                  + "".join(f"\n    {e}" for e in res.errors))
@@ -214,7 +230,7 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
             # Worker processes even for one run at a time: the main process must be the one that
             # sees Ctrl-C (in a notebook's process, nbclient turns it into a dead kernel and the
             # batch would carry on).
-            _run_local(todo, args, max(1, min(jobs, len(todo))), report)
+            _run_local(todo, args, workers, report)
     finally:
         stopping = sys.exc_info()[1] is not None
         try:
@@ -232,11 +248,36 @@ def _duration(seconds):
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def _finished(runs, run):
+def _time_left(now, run_seconds, started, queued, workers):
+    """Seconds until a batch ends: the runs under way (``started``: when each began) finish after
+    ``run_seconds`` (the mean wall-clock time of a finished run) each, and the ``queued`` runs
+    go, one after another, to whichever of the ``workers`` is free first.
+
+    With one worker this is the mean time of a run times the runs left; with several, runs that
+    overlap are not counted one after another.
+
+    Examples
+    --------
+    >>> _time_left(100.0, 10.0, [100.0], 3, 1)   # one worker: 4 runs of 10 s
+    40.0
+    >>> _time_left(100.0, 10.0, [95.0, 100.0, 100.0, 100.0], 4, 4)  # 4 workers, 4 runs waiting
+    20.0
+    """
+    import heapq
+
+    free = sorted(max(now, s + run_seconds) for s in started)
+    free += [now] * max(0, workers - len(free))
+    heapq.heapify(free)
+    for _ in range(queued):
+        heapq.heappush(free, heapq.heappop(free) + run_seconds)
+    return max(free, default=now) - now
+
+
+def _finished(runs, run, out):
     """The result of the run already in the folder (``runs``, from :func:`cem.reporting.outdir.read_runs`) made
-    from the same inputs, complete and ok; or None."""
+    from the same inputs, complete and ok (:func:`cem.reporting.runs.reusable`); or None."""
     data = runs.get(run.name)
-    if not data or data.get("status") != "ok" or data.get("inputs") != run.inputs or not run.inputs:
+    if not reusable(run, out, data):
         return None
     failed = runs.get(f"{run.name}.failed")
     if failed and failed.get("inputs") == run.inputs and str(failed.get("finished", "")) > str(data.get("finished", "")):

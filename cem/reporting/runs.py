@@ -9,12 +9,23 @@ and ``log.txt``.
 A run is built in a staging folder and moved into place only when complete
 (:mod:`cem.reporting.outdir`). A failed run never replaces the last good report of the same
 run: it is kept beside it as ``<run>.failed/``.
+
+What a run is made from is hashed by content (:func:`_fingerprint`: the study's files, the
+notebooks, cem's version and code, the settings) into :attr:`Run.inputs`; a run that finished
+ok gets a manifest, ``inputs.json``, holding that hash, written last, so a batch on the same
+inputs reuses the run instead of making it again (:func:`reusable`). A failed run has none.
+
+The notebooks of a run share one read of the study's data: the run's check of the study keeps
+each file's checked table in ``<run>/.data`` (:func:`cem.study.load_study` with ``cache_dir``),
+the notebooks get that folder as their ``cache_dir`` parameter and read it back; it is removed
+before the run is moved into place, so no copy of the customers' data travels with a report.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import time
 import traceback
@@ -23,8 +34,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import atomic_write_text
 from ..errors import CemError, InputError
-from ..study import check_study
+from ..study import check_study, file_digest
 from ..metrics import json_default
 from . import outdir
 from .failures import _cell_failure, _pseudonymise_failure
@@ -36,7 +48,13 @@ from .suite import SUITE, default_notebooks_dir
 if TYPE_CHECKING:
     from .kernels import KernelPool
 
-__all__ = ["Run", "RunResult", "plan_runs", "run_study"]
+__all__ = ["MANIFEST", "Run", "RunResult", "plan_runs", "reusable", "run_study"]
+
+#: The file of a run that finished ok: the hash of the inputs it was made from (written last).
+MANIFEST = "inputs.json"
+
+#: The folder of a run (while it is made) where the notebooks share the study's checked data.
+DATA_CACHE = ".data"
 
 
 @dataclass
@@ -64,8 +82,9 @@ class Run:
     """One run of the suite: a study, for all its customers or for one segment.
 
     ``identity`` says which run it is (the study's path and the segment), ``inputs`` what it is
-    made from (also the study's files, their sizes and times, and the settings): ``--resume``
-    keeps a finished run only when both match, never by its folder's name.
+    made from (also the content of the study's files, and the settings: the notebooks' content,
+    cem's version and code, ``--pdf``, the kernel): a batch reuses a finished run only when both
+    match (:func:`reusable`), never by its folder's name.
     """
 
     name: str
@@ -84,22 +103,55 @@ def _study_identity(study, segment):
     return _hash(str(Path(study).resolve()), list(segment) if segment else None)
 
 
-def _fingerprint(folder):
-    """Paths, sizes and modification times of the files under a folder (hidden ones left out)."""
+def _fingerprint(folder, exclude=None):
+    """Paths, sizes and SHA-256 of the content of the files under a folder (hidden ones, Python's
+    caches and the folder ``exclude`` left out): what a run is made from, by content, not by the
+    files' times, so a copied or touched file is the same input and an edited one is not."""
     folder = Path(folder)
     folder = folder if folder.is_dir() else folder.parent
+    skip = Path(exclude).resolve() if exclude is not None else None
     out = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                         and (skip is None or Path(root, d).resolve() != skip))
         for name in sorted(files):
-            if name.startswith("."):
+            if name.startswith(".") or name.endswith(".pyc"):
                 continue
+            path = os.path.join(root, name)
             try:
-                st = os.stat(os.path.join(root, name))
-            except OSError:
+                out.append((os.path.relpath(path, folder), os.stat(path).st_size, file_digest(path)))
+            except OSError:  # gone or unreadable: the run that reads it will say so
                 continue
-            out.append((os.path.relpath(os.path.join(root, name), folder), st.st_size, st.st_mtime_ns))
     return out
+
+
+def _code_fingerprint():
+    """cem's own code, by content (an editable install changes without a new version number)."""
+    package = Path(__file__).resolve().parent.parent
+    return _hash([f for f in _fingerprint(package) if f[0].endswith((".py", ".j2", ".css", ".tpl"))])
+
+
+def reusable(run: Run, out: str | Path, record: dict | None) -> bool:
+    """Whether the run folder ``out/<run.name>`` holds a good run of exactly ``run``'s inputs.
+
+    Good: ``run.json`` (``record``) says ok, and the manifest written after it finished
+    (:data:`MANIFEST`) holds the same inputs hash. A failed run has no manifest, so it is never
+    reused.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> reusable(Run("shop", "shop", inputs="ab12"), tempfile.mkdtemp(), {"status": "ok", "inputs": "ab12"})
+    False
+    """
+    if not run.inputs or not record or record.get("status") != "ok" or record.get("inputs") != run.inputs:
+        return False
+    try:
+        manifest = json.loads((Path(out) / run.name / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("inputs") == run.inputs \
+        and manifest.get("identity") == run.identity
 
 
 def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str | Path | None = None,
@@ -115,7 +167,8 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
         segment, and never one that holds another run (two studies of one name, two segment
         values that make the same safe name).
     settings : dict, optional
-        What else the reports depend on (``pdf``, the notebooks): part of each run's ``inputs``.
+        What else the reports depend on (``pdf``, the notebooks): part of each run's ``inputs``,
+        with cem's code (:func:`_code_fingerprint`).
 
     Returns
     -------
@@ -148,11 +201,17 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
         used.add(name)
         return name
 
+    files = {}  # study -> its fingerprint: hashed once for all its segments
+    code = _code_fingerprint()
+
     def make(study, segment):
         identity = _study_identity(study, segment)
         base = Path(study).resolve().name
         name = outdir.run_name(base, None if segment is None else segment[1])
-        inputs = _hash(identity, _fingerprint(study), settings or {})
+        key = str(Path(study).resolve())
+        if key not in files:
+            files[key] = _fingerprint(study, exclude=out)
+        inputs = _hash(identity, files[key], settings or {}, code)
         return Run(place(name, identity), str(study), segment, identity, inputs)
 
     for study in studies:
@@ -215,18 +274,22 @@ def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | P
     out.mkdir(parents=True, exist_ok=True)
     staging = outdir.new_staging(out, run, token or "")
     log_lines = [f"run {run}: study {study_path}" + (f", segment {segment[0]} = {segment[1]}" if segment else "")]
+    cache = staging / DATA_CACHE
     try:
         try:
-            study, _ = check_study(study_path, segment)
-            result.title = study.title
+            # The check reads each data file once and keeps its checked table in the run's cache,
+            # where every notebook of the run finds it (the study itself is not kept here).
+            study, _ = check_study(study_path, segment, cache_dir=cache)
+            result.title, present = study.title, set(study.files)
+            del study
         except InputError as exc:
             result.status = "failed"
             result.errors = [str(p) for p in exc.problems]
             log_lines += result.errors
-            study = None
-        if study is not None:
+            present = None
+        if present is not None:
             for nb_name, alternatives in SUITE.items():
-                if not any(all(k in study.files for k in alt) for alt in alternatives):
+                if not any(all(k in present for k in alt) for alt in alternatives):
                     wanted = " or ".join(", ".join(alt) for alt in alternatives)
                     log_lines.append(f"{nb_name}: skipped, the study has no {wanted} data")
                     continue
@@ -252,10 +315,14 @@ def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | P
             (outdir.read_runs(out).get(run) or {}).get("status") == "ok":
         final = out / f"{run}.failed"  # never destroy the last good report
     result.folder = final.name
+    shutil.rmtree(cache, ignore_errors=True)  # the customers' data never travels with the report
     try:
         (staging / "log.txt").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
         (staging / "run.json").write_text(json.dumps(asdict(result), indent=2, default=json_default) + "\n",
                                           encoding="utf-8")
+        if result.status == "ok" and result.inputs:  # last: only a finished, good run says what it is made of
+            atomic_write_text(staging / MANIFEST, json.dumps({"inputs": result.inputs, "identity": result.identity,
+                                                              "finished": result.finished}, indent=2) + "\n")
         if token and not outdir.holds_lock(out, token):
             # The batch that asked for this run has ended (or another holds the folder): write nothing.
             outdir.remove_staging(staging)
@@ -281,7 +348,8 @@ def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kern
     """Execute one notebook of a run into ``staging`` and convert it; the entry for run.json."""
     dst = staging / nb_name
     entry = {"notebook": nb_name, "html": nb_name.replace(".ipynb", ".html"), "status": "ok"}
-    parameters = {"study_path": str(study_path.resolve()), "output_dir": str(staging.resolve())}
+    parameters = {"study_path": str(study_path.resolve()), "output_dir": str(staging.resolve()),
+                  "cache_dir": str((staging / DATA_CACHE).resolve())}
     if segment:
         parameters["segment"] = list(segment)
     s0 = time.time()

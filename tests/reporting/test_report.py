@@ -178,7 +178,7 @@ def test_hostile_model_text_runs_no_script_in_a_real_browser(tmp_path):
 
 
 def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
-    """Two workers give the same reports as one; --resume runs only what is missing or failed."""
+    """Two workers give the same reports as one; a batch again runs only what is missing, changed or failed."""
     studies = []
     for i, text in enumerate([MINI, MINI.replace("name: Mini", "name: Mini two"), "jobs: [\n"]):
         folder = tmp_path / f"s{i}"
@@ -202,13 +202,13 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
         a = json.loads((out / r.run / "metrics.json").read_text())
         b = json.loads((tmp_path / "serial" / r.run / "metrics.json").read_text())
         assert a == b
-    # Fix the broken study; --resume runs it alone and keeps the two good reports as they are.
+    # Fix the broken study; the batch again runs it alone and reuses the two good reports as they are.
     (studies[2] / "model.yaml").write_text(MINI)
     before = (out / "s0" / "run.json").stat().st_mtime_ns
     lines.clear()
-    results = run_report(studies, out, jobs=2, resume=True, echo=lines.append)
+    results = run_report(studies, out, jobs=2, echo=lines.append)
     assert [r.status for r in results] == ["ok", "ok", "ok"]
-    assert sum("skipped (--resume)" in l for l in lines) == 2 and any(" 1/1 s2: ok" in l for l in lines)
+    assert sum(l.startswith("reused: ") for l in lines) == 2 and any(" 1/1 s2: ok" in l for l in lines)
     assert (out / "s0" / "run.json").stat().st_mtime_ns == before
     assert "3 run(s), 0 failed" in (out / "index.html").read_text()
 
@@ -261,7 +261,7 @@ def _metrics(out):
 
 
 def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_path):
-    """A broken study and a notebook that kills its kernel fail alone; --resume redoes only them;
+    """A broken study and a notebook that kills its kernel fail alone; a batch again redoes only them;
     the same batch on a Dask LocalCluster writes the same metrics.json files."""
     suite = _suite(tmp_path / "suite", **{"05": KILLER})
     broken = tmp_path / "broken"
@@ -291,13 +291,13 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
     assert "eleven" in index  # the bad value, named
     assert "failed: broken:" in r.stderr and "failed: killer:" in r.stderr
 
-    # Repair both; --resume runs them and leaves the good run untouched.
+    # Repair both; the batch again (--resume, now the default, still accepted) runs them alone.
     shutil.copy(shop / "survey.csv", broken / "survey.csv")
     (killer / "KILL").unlink()
     before = (out / "shop" / "run.json").stat().st_mtime_ns
     r = _cli(*studies, "--out", out, "--notebooks", suite, "--jobs", 2, "--resume")
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "shop: complete already, skipped (--resume)" in r.stderr and " 2/2 " in r.stderr
+    assert "reused: shop (inputs unchanged)" in r.stderr and " 2/2 " in r.stderr
     assert (out / "shop" / "run.json").stat().st_mtime_ns == before
     assert "3 run(s), 0 failed" in (out / "index.html").read_text()
 
@@ -474,9 +474,9 @@ def test_segment_values_that_share_a_safe_name_never_share_a_run(tmp_path):
         seen.add(value)
     assert seen == set(values)
     lines = []
-    again = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2, resume=True, echo=lines.append)
+    again = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2, echo=lines.append)
     assert [r.run for r in again] == [r.run for r in results]
-    assert sum("skipped (--resume)" in line for line in lines) == 3
+    assert sum(line.startswith("reused: shop") for line in lines) == 3
     assert (out / "index.html").read_text().count("<tr class=") == 3
 
 
@@ -488,19 +488,19 @@ def test_a_run_is_resumed_by_its_inputs_and_a_stale_failure_does_not_rerun_it(tm
     second = run_report([b], out, notebooks_dir=suite, jobs=1)  # another study of the same name
     assert first[0].run == "bikes" and second[0].run == "bikes-2"
     assert json.loads((out / "bikes" / "run.json").read_text())["study"] == str(a)
-    # A changed input is not the same run: --resume runs it again.
+    # A changed input is not the same run: it runs again.
     (a / "model.yaml").write_text(MINI.replace("Book a repair", "Book a repair online"))
     lines = []
-    run_report([a, b], out, notebooks_dir=suite, jobs=1, resume=True, echo=lines.append)
-    assert any("bikes-2: complete already" in x for x in lines) and any(" 1/1 bikes: ok" in x for x in lines)
-    # An old failed attempt beside a newer good run is history: --resume does not rerun it forever.
+    run_report([a, b], out, notebooks_dir=suite, jobs=1, echo=lines.append)
+    assert "reused: bikes-2 (inputs unchanged)" in lines and any(" 1/1 bikes: ok" in x for x in lines)
+    # An old failed attempt beside a newer good run is history: it does not rerun it forever.
     failed = out / "bikes.failed"
     failed.mkdir()
     (failed / "run.json").write_text(json.dumps({"run": "bikes", "status": "failed", "finished": "2000-01-01T00:00:00",
                                                  "inputs": json.loads((out / "bikes" / "run.json").read_text())["inputs"]}))
     lines = []
-    run_report([a, b], out, notebooks_dir=suite, jobs=1, resume=True, echo=lines.append)
-    assert sum("complete already" in x for x in lines) == 2
+    run_report([a, b], out, notebooks_dir=suite, jobs=1, echo=lines.append)
+    assert sum(x.startswith("reused: ") for x in lines) == 2
 
 
 def test_a_failed_runs_messages_carry_pseudonyms_not_customer_ids(tmp_path, monkeypatch):
@@ -540,7 +540,7 @@ def _wait_for(predicate, seconds):
 def test_a_batch_stopped_by_a_signal_leaves_no_process_and_resume_completes(tmp_path, how):
     """Two batches into one folder: the second is refused while the first writes. The first is
     stopped mid-run by SIGTERM or kill -9: within 5 s no worker or kernel is left, nothing is written
-    after it, the index lists what finished, and --resume completes the batch."""
+    after it, the index lists what finished, and the same batch again completes it."""
     import signal
     import time
 
@@ -571,9 +571,9 @@ def test_a_batch_stopped_by_a_signal_leaves_no_process_and_resume_completes(tmp_
     index = (out / "index.html").read_text()
     assert 'href="fast/01_journey_model.html"' in index
     (slow / "SLOW").unlink()
-    r = _cli(fast, slow, "--out", out, "--notebooks", suite, "--resume", timeout=300)
+    r = _cli(fast, slow, "--out", out, "--notebooks", suite, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "fast: complete already" in r.stderr and "1/1 slow: ok" in r.stderr
+    assert "reused: fast (inputs unchanged)" in r.stderr and "1/1 slow: ok" in r.stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.is_dir()]  # staging cleared
     assert "2 run(s), 0 failed" in (out / "index.html").read_text()
 
