@@ -66,6 +66,8 @@ def _record_result(data, folder):
         for name in ("run", "study", "title", "status", "finished", "identity", "inputs"):
             if not isinstance(getattr(res, name), str):
                 return None
+        if not isinstance(res.generated, bool):
+            return None
         if not (isinstance(res.errors, list) and all(isinstance(e, str) for e in res.errors)
                 and isinstance(res.metrics, dict) and isinstance(res.notebooks, list)
                 and all(isinstance(nb, dict) and isinstance(nb.get("notebook", ""), str)
@@ -157,6 +159,7 @@ def render_index(results, failed_attempts=frozenset()):
                              if r.status == "ok" and folder == r.run and r.run in failed_attempts else ""),
             "cells": _metric_cells(r.metrics),
             "seconds": f"{r.seconds:.1f}",
+            "generated": bool(getattr(r, "generated", False)),
         })
     from markupsafe import Markup
 
@@ -165,6 +168,7 @@ def render_index(results, failed_attempts=frozenset()):
         generator=outdir.INDEX_GENERATOR,
         rows=rows,
         n_failed=sum(r.status != "ok" for r in results),
+        n_generated=sum(row["generated"] for row in rows),
         generated=time.strftime("%Y-%m-%d %H:%M"),
         columns=INDEX_COLUMNS,
     )

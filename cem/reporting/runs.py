@@ -75,6 +75,7 @@ class RunResult:
     identity: str = ""  # hash of the study and segment: which run this is
     inputs: str = ""  # hash of the identity, the study's files and the settings: what it was made from
     finished: str = ""  # when the run ended, ISO 8601
+    generated: bool = False  # the study's data is generated (cem synth), not measured: the index says so
 
 
 @dataclass
@@ -281,6 +282,7 @@ def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | P
             # where every notebook of the run finds it (the study itself is not kept here).
             study, _ = check_study(study_path, segment, cache_dir=cache)
             result.title, present = study.title, set(study.files)
+            result.generated = study.generated
             del study
         except InputError as exc:
             result.status = "failed"
