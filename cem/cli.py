@@ -108,24 +108,81 @@ def _same_file(model, target):
         return False
 
 
+def _synth_folder(args):
+    """Where ``cem synth`` writes, checked before anything is generated (issue #15).
+
+    By default a new folder beside the study, ``<study>-synth``, made a complete study (model and
+    study.yaml copied in), so a client's data is never mixed with generated data; ``--beside-data``
+    writes into the study folder itself, ``--out DIR`` anywhere. A file that would be written over
+    (a data file, or a model or study.yaml that differs from the study's own) is refused, naming
+    it, unless ``--force``; so is another data file the generated one would shadow
+    (events.parquet beside a generated events.csv).
+    """
+    import filecmp
+
+    from .readers import MODEL_FILES, find_model_file
+    from .study import DATA_FILES
+
+    if args.beside_data and args.out is not None:
+        raise InputError.single("--beside-data", "writes into the study folder itself; leave out --out DIR")
+    model_file = find_model_file(args.study)
+    folder = model_file.parent.resolve()
+    if args.beside_data:
+        if args.log_events:
+            raise InputError.single("--beside-data", "a large log is written as a study of its own: name a new "
+                                    "folder with --out DIR, or leave both out for a folder beside the study")
+        out = model_file.parent
+    else:
+        out = Path(args.out) if args.out is not None else folder.parent / f"{folder.name}-synth"
+        if out.exists() and not out.is_dir():
+            raise InputError.single(str(out), "is a file, not a folder; name a folder for the generated data")
+    if args.force:
+        return out
+    generated = ["events.parquet"] if args.log_events else [
+        "survey.csv", "customers.csv", "events.csv", "transactions.csv", "synth_truth.json"]
+    kinds = {name: key for key, names in DATA_FILES.items() for name in names}
+    for name in generated:
+        if (out / name).exists():
+            raise InputError.single(str(out / name), "exists already: cem synth does not write over data files; "
+                                    "name a new folder with --out DIR, or pass --force to replace it")
+        key = kinds.get(name)
+        for other in DATA_FILES.get(key, ()):
+            if other != name and (out / other).exists():
+                raise InputError.single(str(out / other), f"is this folder's {key} data; generated {name} beside "
+                                        "it would be a second one: name a new folder with --out DIR, or remove it")
+    if out.is_dir() and out.resolve() != folder:
+        for src in [model_file, folder / "study.yaml"]:
+            target = out / src.name
+            if target.exists() and src.exists() and not filecmp.cmp(src, target, shallow=False):
+                raise InputError.single(str(target), f"exists already and differs from {src}: cem synth copies "
+                                        "the study's model and settings there; name a new folder with --out DIR, "
+                                        "or pass --force to replace it")
+        others = [out / n for n in MODEL_FILES if n != model_file.name and (out / n).exists()]
+        if others:
+            raise InputError.single(str(others[0]), f"is another model than {model_file.name}: name a new folder "
+                                    "with --out DIR")
+    return out
+
+
 def _cmd_synth(args):
     from .synth import write_event_log, write_study_data
 
     if args.log_events:
-        if args.out is None:
-            raise InputError.single("--log-events", "needs --out DIR: a large log is written as a study of its own")
-        for p in write_event_log(args.study, args.out, args.log_events, seed=args.seed, force=args.force):
+        out = _synth_folder(args)
+        for p in write_event_log(args.study, out, args.log_events, seed=args.seed, force=args.force):
             print(f"wrote {p}")
         return 0
 
     names = [x.strip() for x in args.segments.split(",")]
     if len(names) != 2 or not all(names):
         raise InputError.single("--segments", f"expects two names separated by a comma; got '{args.segments}'")
-    paths = write_study_data(args.study, args.out, n=args.respondents, seed=args.seed, force=args.force,
+    out = _synth_folder(args)
+    paths = write_study_data(args.study, out, n=args.respondents, seed=args.seed, force=args.force,
                              segment_names=tuple(names), customers=args.customers, prospects=args.prospects,
                              purchase_value=args.purchase_value, planted_step=args.planted_step)
     for p in paths:
         print(f"wrote {p}")
+    print(f"generated data (not measured: reports of it say so) in {out}")
     return 0
 
 
@@ -194,7 +251,7 @@ def build_parser():
                    help="a running Dask scheduler, tcp://host:8786 (default: a local cluster of --jobs workers)")
     p.add_argument("--force", action="store_true",
                    help="run every run again; by default a run DIR holds, good and made from the same inputs "
-                        "(by content: model, data, study.yaml, notebooks, cem), is reused")
+                        "(by content: model, data, study.yaml, notebooks; cem's version), is reused")
     p.add_argument("--resume", action="store_true",
                    help="kept for old scripts: reusing what is complete and unchanged is the default now")
     p.add_argument("--pdf", action="store_true", help="also print every report to PDF (needs Chromium)")
@@ -230,7 +287,10 @@ def build_parser():
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("synth", help="generate example data with planted effects for a study's model")
     p.add_argument("study", metavar="STUDY", help="study folder whose model the data is for")
-    p.add_argument("--out", default=None, metavar="DIR", help="where to write (default: the study folder)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="the new study folder to write (default: STUDY-synth beside the study)")
+    p.add_argument("--beside-data", action="store_true",
+                   help="write into the study folder itself, beside its data (files that exist need --force)")
     p.add_argument("--respondents", type=int, default=400, help="survey respondents (default 400)")
     p.add_argument("--customers", type=int, default=2000, help="customers, respondents included (default 2000)")
     p.add_argument("--prospects", type=int, default=1000, help="people in the events who never buy (default 1000)")
@@ -242,7 +302,7 @@ def build_parser():
                    help="names of the two segments in customers.csv (default mainstream,demanding)")
     p.add_argument("--log-events", type=int, default=0, metavar="N",
                    help="instead, write a large event log of N events (events.parquet) for scale tests")
-    p.add_argument("--force", action="store_true", help="overwrite generated data files that exist")
+    p.add_argument("--force", action="store_true", help="write over data files (and a model, study.yaml) that exist")
     p.set_defaults(func=_cmd_synth)
     return parser
 

@@ -106,7 +106,8 @@ def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir:
     force : bool
         Run everything again. Otherwise a run whose report in ``out`` is complete, ok and made
         from the same inputs (the study and segment, the content of the study's files and of the
-        notebooks, cem's version and code, ``pdf``, the kernel) is reused as it is, and said so:
+        notebooks, cem's version, ``pdf``, the kernel; after changing cem's code in a source
+        checkout without a new version, pass ``force``) is reused as it is, and said so:
         only what is missing, changed or failed runs.
     by : str, optional
         A column of the studies' data (customers.csv, survey, events): one run per value.

@@ -11,7 +11,7 @@ A run is built in a staging folder and moved into place only when complete
 run: it is kept beside it as ``<run>.failed/``.
 
 What a run is made from is hashed by content (:func:`_fingerprint`: the study's files, the
-notebooks, cem's version and code, the settings) into :attr:`Run.inputs`; a run that finished
+notebooks, cem's version, the settings) into :attr:`Run.inputs`; a run that finished
 ok gets a manifest, ``inputs.json``, holding that hash, written last, so a batch on the same
 inputs reuses the run instead of making it again (:func:`reusable`). A failed run has none.
 
@@ -84,7 +84,7 @@ class Run:
 
     ``identity`` says which run it is (the study's path and the segment), ``inputs`` what it is
     made from (also the content of the study's files, and the settings: the notebooks' content,
-    cem's version and code, ``--pdf``, the kernel): a batch reuses a finished run only when both
+    cem's version, ``--pdf``, the kernel): a batch reuses a finished run only when both
     match (:func:`reusable`), never by its folder's name.
     """
 
@@ -126,12 +126,6 @@ def _fingerprint(folder, exclude=None):
     return out
 
 
-def _code_fingerprint():
-    """cem's own code, by content (an editable install changes without a new version number)."""
-    package = Path(__file__).resolve().parent.parent
-    return _hash([f for f in _fingerprint(package) if f[0].endswith((".py", ".j2", ".css", ".tpl"))])
-
-
 def reusable(run: Run, out: str | Path, record: dict | None) -> bool:
     """Whether the run folder ``out/<run.name>`` holds a good run of exactly ``run``'s inputs.
 
@@ -168,8 +162,8 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
         segment, and never one that holds another run (two studies of one name, two segment
         values that make the same safe name).
     settings : dict, optional
-        What else the reports depend on (``pdf``, the notebooks): part of each run's ``inputs``,
-        with cem's code (:func:`_code_fingerprint`).
+        What else the reports depend on (``pdf``, the notebooks' content, cem's version, the
+        kernel): part of each run's ``inputs``.
 
     Returns
     -------
@@ -203,7 +197,6 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
         return name
 
     files = {}  # study -> its fingerprint: hashed once for all its segments
-    code = _code_fingerprint()
 
     def make(study, segment):
         identity = _study_identity(study, segment)
@@ -212,7 +205,7 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
         key = str(Path(study).resolve())
         if key not in files:
             files[key] = _fingerprint(study, exclude=out)
-        inputs = _hash(identity, files[key], settings or {}, code)
+        inputs = _hash(identity, files[key], settings or {})
         return Run(place(name, identity), str(study), segment, identity, inputs)
 
     for study in studies:
