@@ -56,16 +56,30 @@ def _compress(*columns):
     """Unique rows and their counts: the likelihood is a sum over customers, so identical
     customers are computed once (CDNOW: 2357 customers, about 1/3 as many distinct rows).
 
+    One sort of the rows (``numpy.lexsort``, n log n) and a comparison of neighbours: no pandas
+    grouping, which spends most of its time building the index of the groups. The unique rows
+    come in ascending order of the columns.
+
     Examples
     --------
     >>> (x, t), w = _compress([0, 1, 0], [5.0, 2.0, 5.0])
     >>> x.tolist(), t.tolist(), w.tolist()
     ([0.0, 1.0], [5.0, 2.0], [2.0, 1.0])
     """
-    frame = pd.DataFrame({i: np.asarray(c, dtype=float) for i, c in enumerate(columns)})
-    grouped = frame.groupby(list(frame.columns), sort=False).size()
-    keys = np.array(grouped.index.tolist(), dtype=float).reshape(len(grouped), len(columns))
-    return [keys[:, i] for i in range(len(columns))], grouped.to_numpy(dtype=float)
+    cols = [np.asarray(c, dtype=float).ravel() for c in columns]
+    n = len(cols[0]) if cols else 0
+    if n == 0:
+        return [np.zeros(0) for _ in cols], np.zeros(0)
+    order = np.lexsort(cols[::-1])  # the first column is the primary key
+    ordered = [c[order] for c in cols]
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in ordered:  # a row starts a group when any column differs from the row before (NaN equals NaN)
+        same = (c[1:] == c[:-1]) | (np.isnan(c[1:]) & np.isnan(c[:-1]))
+        new[1:] |= ~same
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.r_[starts, n]).astype(float)
+    return [c[starts] for c in ordered], counts
 
 
 def _covariate_matrices(summary, covariates, processes=("purchase", "dropout"), source="covariates"):
@@ -122,7 +136,7 @@ def _covariate_matrices(summary, covariates, processes=("purchase", "dropout"), 
     return out
 
 
-def _fit(negll, x0, names, jac=None, n_log=None):
+def _fit(negll, x0, names, jac=None, n_log=None, relative_gtol=False):
     """Maximise the likelihood from each start; keep the best.
 
     The first ``n_log`` parameters (all by default) are searched on the log scale, so they stay
@@ -135,6 +149,12 @@ def _fit(negll, x0, names, jac=None, n_log=None):
     gradient is on such a ridge, at the optimum's likelihood; one that cannot be evaluated
     falls back to bounded L-BFGS-B. The next start is tried only when a start did not reach an
     optimum: on a ridge each start costs hundreds of likelihood evaluations.
+
+    BFGS stops when every component of the gradient is below 1e-8; with ``relative_gtol`` below
+    1e-8 of the negative log-likelihood at the start instead. On 50,000 customers (a
+    log-likelihood near 10^6) the absolute 1e-8 is below the rounding of the sum: BFGS then ends in
+    "precision loss" after some 70 futile evaluations of its last line search, at the estimates
+    the relative tolerance reaches in 20 (the same to 7 significant digits).
 
     Returns
     -------
@@ -156,7 +176,12 @@ def _fit(negll, x0, names, jac=None, n_log=None):
         x = np.r_[np.log(np.asarray(start[:n], dtype=float)), np.asarray(start[n:], dtype=float)]
         bounds = [(-12, 12)] * n + [(-20, 20)] * (len(start) - n)
         with np.errstate(all="ignore"):  # the search tries extreme parameters; bad ones score 1e20
-            res = optimize.minimize(negll, x, jac=jac, method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
+            gtol = 1e-8
+            if relative_gtol:
+                f0 = negll(x)
+                f0 = f0[0] if jac is True else f0
+                gtol = 1e-8 * max(1.0, abs(f0)) if np.isfinite(f0) and abs(f0) < 1e19 else 1e-8
+            res = optimize.minimize(negll, x, jac=jac, method="BFGS", options={"gtol": gtol, "maxiter": 2000})
             if not _usable(res):
                 res = optimize.minimize(negll, x, jac=jac, method="L-BFGS-B", bounds=bounds,
                                         options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
@@ -194,12 +219,13 @@ def _guarded(negll, n_log=None):
     return guarded
 
 
-def _maximum_likelihood(negll, starts, names, n_log=None):
+def _maximum_likelihood(negll, starts, names, n_log=None, relative_gtol=False):
     """Fit (:func:`_fit`) and judge the fit (:func:`_inference`): the fields of a :class:`_Model`
     but ``n`` and ``extra``.
 
     ``negll`` returns the negative log-likelihood and its gradient in the search vector (the
     first ``n_log`` parameters on the log scale, all by default); it is wrapped by :func:`_guarded`.
+    ``relative_gtol``: see :func:`_fit`.
 
     Returns
     -------
@@ -216,7 +242,7 @@ def _maximum_likelihood(negll, starts, names, n_log=None):
     ({'a': 2.0, 'b': 3.0}, 0.2, None)
     """
     negll = _guarded(negll, n_log)
-    params, loglik, res = _fit(negll, starts, names, jac=True, n_log=n_log)
+    params, loglik, res = _fit(negll, starts, names, jac=True, n_log=n_log, relative_gtol=relative_gtol)
     se, optimizer, warning, covariance = _inference(negll, res, names, jac=True)
     return {"params": {k: float(v) for k, v in params.items()}, "loglik": float(loglik), "converged": _usable(res),
             "std_errors": se, "optimizer": optimizer, "fit_warning": warning, "covariance": covariance}
@@ -268,7 +294,7 @@ def _fit_covariate_model(model, objective, summary, columns, covariates, source,
     all_names = [*names, *(f"life.{c}" for c in life), *(f"trans.{c}" for c in trans)]
     zeros = (0.0,) * (len(life) + len(trans))
     fitted = _maximum_likelihood(objective(x, tx, TT, w, Xt, Xl), [(*s, *zeros) for s in starts(TT)], all_names,
-                                 n_log=len(names))
+                                 n_log=len(names), relative_gtol=True)
     return model(n=int(w.sum()), **fitted, extra={"covariates": {"purchase": list(trans), "dropout": list(life)}})
 
 
