@@ -82,3 +82,71 @@ def test_export_unknown_format_and_bad_model(tmp_path):
 def test_usage_errors_exit_2():
     r = cem("validate")
     assert r.returncode == 2 and "usage:" in r.stderr
+
+
+def _synth_study(tmp_path):
+    study = tmp_path / "gym"
+    study.mkdir()
+    (study / "model.yaml").write_text((EXAMPLES / "payroll" / "model.yaml").read_text())
+    (study / "study.yaml").write_text("title: Gym\n")
+    return study
+
+
+SMALL = ["--respondents", "30", "--customers", "60", "--prospects", "5"]
+
+
+def test_synth_writes_a_new_study_folder_beside_the_study_by_default(tmp_path, capsys):
+    """Issue #15: `cem synth STUDY` wrote generated data into the client's study folder."""
+    from cem.cli import main
+
+    study = _synth_study(tmp_path)
+    (study / "customers.csv").write_text("customer_id\nreal-1\n")  # the client's own data
+    assert main(["synth", str(study), *SMALL]) == 0, capsys.readouterr().err
+    out = tmp_path / "gym-synth"
+    assert sorted(p.name for p in study.iterdir()) == ["customers.csv", "model.yaml", "study.yaml"]
+    assert (study / "customers.csv").read_text() == "customer_id\nreal-1\n"
+    assert {"model.yaml", "study.yaml", "survey.csv", "customers.csv", "events.csv", "transactions.csv",
+            "synth_truth.json"} == {p.name for p in out.iterdir()}
+    assert "generated data (not measured: reports of it say so) in" in capsys.readouterr().out
+    # Again: the generated files exist; nothing is written over without --force.
+    before = (out / "survey.csv").read_text()
+    assert main(["synth", str(study), *SMALL, "--seed", "3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{out / 'survey.csv'}: exists already: cem synth does not write over data files; name a new " \
+                  "folder with --out DIR, or pass --force to replace it"
+    assert (out / "survey.csv").read_text() == before
+    assert main(["synth", str(study), *SMALL, "--seed", "3", "--force"]) == 0
+    assert (out / "survey.csv").read_text() != before
+
+
+def test_synth_beside_data_only_when_asked_and_never_over_a_file_silently(tmp_path, capsys):
+    from cem.cli import main
+
+    study = _synth_study(tmp_path)
+    (study / "customers.csv").write_text("customer_id\nreal-1\n")
+    assert main(["synth", str(study), *SMALL, "--beside-data"]) == 2
+    assert capsys.readouterr().err.strip().startswith(f"{study / 'customers.csv'}: exists already")
+    assert (study / "customers.csv").read_text() == "customer_id\nreal-1\n"
+    (study / "customers.csv").unlink()
+    (study / "events.parquet").write_bytes(b"PAR1")  # the study's own events, under another name
+    assert main(["synth", str(study), *SMALL, "--beside-data"]) == 2
+    assert capsys.readouterr().err.strip().startswith(f"{study / 'events.parquet'}: is this folder's events data")
+    (study / "events.parquet").unlink()
+    assert main(["synth", str(study), *SMALL, "--beside-data"]) == 0
+    assert (study / "synth_truth.json").is_file() and not (tmp_path / "gym-synth").exists()
+    assert main(["synth", str(study), "--beside-data", "--out", str(tmp_path / "x")]) == 2
+    assert "--beside-data: writes into the study folder itself" in capsys.readouterr().err
+
+
+def test_synth_into_a_folder_with_another_model_or_settings_is_refused(tmp_path, capsys):
+    from cem.cli import main
+
+    study = _synth_study(tmp_path)
+    out = tmp_path / "elsewhere"
+    out.mkdir()
+    (out / "study.yaml").write_text("title: Someone else's\n")
+    assert main(["synth", str(study), *SMALL, "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().startswith(f"{out / 'study.yaml'}: exists already and differs from")
+    assert (out / "study.yaml").read_text() == "title: Someone else's\n" and len(list(out.iterdir())) == 1
+    (out / "study.yaml").write_text("title: Gym\n")  # the same settings: copying them changes nothing
+    assert main(["synth", str(study), *SMALL, "--out", str(out)]) == 0
