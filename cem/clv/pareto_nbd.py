@@ -45,6 +45,22 @@ from ._mle import _covariate_effects, _fit_covariate_model, _individual_params, 
 __all__ = ["ParetoNBD", "fit_pareto_nbd"]
 
 
+def _log_g(a, b, alpha, beta, y):
+    """``log G(y)`` of the module docstring (with ``k = a+b-1``; alpha and beta, a and b swapped
+    where ``alpha < beta``)."""
+    k = a + b - 1
+    ge = alpha >= beta
+    M = np.where(ge, alpha, beta)
+    return np.log(special.hyp2f1(k, np.where(ge, b, a), k + 1, np.abs(alpha - beta) / (M + y))) - k * np.log(M + y)
+
+
+def _from_g(l1, l2, k):
+    """``log I = log(G(t_x) - G(T)) - log k`` from ``l1 = log G(t_x)``, ``l2 = log G(T)``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # t_x = T makes I exactly 0; rounding can put l2 a hair above l1, which must not give NaN.
+        return l1 + np.log1p(-np.minimum(np.exp(l2 - l1), 1.0)) - np.log(k)
+
+
 def _log_integral(a, b, alpha, beta, tx, T):
     """``log I(a, b)`` of the module docstring, per customer (``-inf`` where ``t_x = T``).
 
@@ -57,16 +73,43 @@ def _log_integral(a, b, alpha, beta, tx, T):
     >>> bool(np.isclose(both[0], exact, rtol=1e-12, atol=0))
     True
     """
-    k = a + b - 1
-    ge = alpha >= beta
-    M = np.where(ge, alpha, beta)
-    p2 = np.where(ge, b, a)
-    z = np.abs(alpha - beta)
-    l1 = np.log(special.hyp2f1(k, p2, k + 1, z / (M + tx))) - k * np.log(M + tx)
-    l2 = np.log(special.hyp2f1(k, p2, k + 1, z / (M + T))) - k * np.log(M + T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # t_x = T makes I exactly 0; rounding can put l2 a hair above l1, which must not give NaN.
-        return l1 + np.log1p(-np.minimum(np.exp(l2 - l1), 1.0)) - np.log(k)
+    return _from_g(_log_g(a, b, alpha, beta, tx), _log_g(a, b, alpha, beta, T), a + b - 1)
+
+
+class _Pairs:
+    """The distinct ``(x, t_x)`` and ``(x, T)`` pairs of a set of customers, for parameters the
+    same for every customer (a model without covariates): ``G(t_x)`` depends on the customer only
+    through ``x`` and ``t_x``, ``G(T)`` through ``x`` and ``T``, so each 2F1 is evaluated once per
+    distinct pair (on 50,000 generated customers with daily recency, 14,000 and 4,700 pairs;
+    on weekly data far fewer) and handed back to every customer who has it.
+
+    Examples
+    --------
+    >>> x, tx, T = np.array([1.0, 1.0, 2.0]), np.array([3.0, 3.0, 5.0]), np.array([9.0, 9.0, 9.0])
+    >>> p = _Pairs(x, tx, T)
+    >>> bool(np.allclose(p.log_integral(0.5, 1.6, 4.0, 9.0), _log_integral(0.5 + x, 1.6, 4.0, 9.0, tx, T)))
+    True
+    """
+
+    def __init__(self, x, tx, T):
+        self.x = x
+        (self.x1, self.tx1), self.inv1 = self._unique(x, tx)
+        (self.x2, self.T2), self.inv2 = self._unique(x, T)
+
+    @staticmethod
+    def _unique(u, v):
+        order = np.lexsort((v, u))
+        us, vs = u[order], v[order]
+        new = np.r_[True, (us[1:] != us[:-1]) | (vs[1:] != vs[:-1])]
+        inv = np.empty(len(u), dtype=np.intp)
+        inv[order] = np.cumsum(new) - 1
+        return (us[new], vs[new]), inv
+
+    def log_integral(self, shift, b, alpha, beta, scale=1.0):
+        """``log I(a, b)`` per customer with ``a = scale * (shift + x)`` and scalar ``b``, ``alpha``, ``beta``."""
+        l1 = _log_g(scale * (shift + self.x1), b, alpha, beta, self.tx1)[self.inv1]
+        l2 = _log_g(scale * (shift + self.x2), b, alpha, beta, self.T2)[self.inv2]
+        return _from_g(l1, l2, scale * (shift + self.x) + b - 1)
 
 
 def _pnbd_ll(params, x, tx, T):
@@ -79,7 +122,7 @@ def _pnbd_ll(params, x, tx, T):
     return part1 + np.logaddexp(term1, np.log(s) + logI)
 
 
-def _pnbd_ll_grad(params, x, tx, T, h=1e-5):
+def _pnbd_ll_grad(params, x, tx, T, h=1e-5, pairs=None):
     """Log-likelihood of each customer and its partial derivatives in ``r, alpha, s, beta``.
 
     With ``a = r+x``, ``b = s+1``, ``D = log(E1 + s I)``, ``E1 = (alpha+T)^-a (beta+T)^-s`` and the
@@ -90,11 +133,19 @@ def _pnbd_ll_grad(params, x, tx, T, h=1e-5):
         d/ds     = log(beta) - p1 log(beta+T) + p2 (1/s + dlogI/db)
         d/dbeta  = s/beta - p1 s / (beta+T) - p2 b I(a, b+1) / I(a, b)
 
-    ``dlogI/da`` and ``dlogI/db`` by central differences with relative step ``h``.
+    ``dlogI/da`` and ``dlogI/db`` by central differences with relative step ``h``. ``pairs``
+    (a :class:`_Pairs` of the same customers, for scalar parameters): each integral computed once
+    per distinct pair.
     """
     r, alpha, s, beta = params
     a, b = r + x, s + 1.0
-    logI = _log_integral(a, b, alpha, beta, tx, T)
+    if pairs is None:
+        def log_i(da=1.0, db=0.0, shift=0.0):  # log I(da * a + shift, b + db)
+            return _log_integral(da * a + shift, b + db, alpha, beta, tx, T)
+    else:
+        def log_i(da=1.0, db=0.0, shift=0.0):
+            return pairs.log_integral(r + shift / da, b + db, alpha, beta, scale=da)
+    logI = log_i()
     t1 = -a * np.log(alpha + T) - s * np.log(beta + T)
     t2 = np.log(s) + logI
     D = np.logaddexp(t1, t2)
@@ -107,14 +158,12 @@ def _pnbd_ll_grad(params, x, tx, T, h=1e-5):
 
     with np.errstate(all="ignore"):
         ha, hb = h * a, h * b
-        dI_da = np.where(died, (_log_integral(a + ha, b, alpha, beta, tx, T)
-                                - _log_integral(a - ha, b, alpha, beta, tx, T)) / (2 * ha), 0.0)
-        dI_db = np.where(died, (_log_integral(a, b + hb, alpha, beta, tx, T)
-                                - _log_integral(a, b - hb, alpha, beta, tx, T)) / (2 * hb), 0.0)
+        dI_da = np.where(died, (log_i(da=1 + h) - log_i(da=1 - h)) / (2 * ha), 0.0)
+        dI_db = np.where(died, (log_i(db=hb) - log_i(db=-hb)) / (2 * hb), 0.0)
         d_r = special.digamma(a) - special.digamma(r) + np.log(alpha) - p1 * np.log(alpha + T) + p2 * dI_da
-        d_alpha = r / alpha - a * (p1 / (alpha + T) + p2 * ratio(_log_integral(a + 1, b, alpha, beta, tx, T)))
+        d_alpha = r / alpha - a * (p1 / (alpha + T) + p2 * ratio(log_i(shift=1.0)))
         d_s = np.log(beta) - p1 * np.log(beta + T) + p2 * (1 / s + dI_db)
-        d_beta = s / beta - p1 * s / (beta + T) - p2 * b * ratio(_log_integral(a, b + 1, alpha, beta, tx, T))
+        d_beta = s / beta - p1 * s / (beta + T) - p2 * b * ratio(log_i(db=1.0))
     return ll, (d_r, d_alpha, d_s, d_beta)
 
 
@@ -127,11 +176,18 @@ def _individual(theta, Xt, Xl):
 def _objective(x, tx, T, w, Xt, Xl):
     """Negative log-likelihood and its gradient in the search vector ``(log r, log alpha, log s,
     log beta, life..., trans...)``: the chain rule through ``alpha_i`` and ``beta_i``
-    (:func:`cem.clv._mle._guarded` scores what cannot be computed)."""
+    (:func:`cem.clv._mle._guarded` scores what cannot be computed). Without covariates each
+    integral is computed once per distinct ``(x, t_x)`` and ``(x, T)`` (:class:`_Pairs`)."""
+    x, tx, T, w = (np.asarray(v, dtype=float) for v in (x, tx, T, w))
+    plain = Xt.shape[1] == 0 and Xl.shape[1] == 0
+    pairs = _Pairs(x, tx, T) if plain else None  # the same parameters for all: each 2F1 once per pair
+
     def negll(v):
         theta = np.r_[np.exp(v[:4]), v[4:]]
         r, alpha_i, s, beta_i = _individual(theta, Xt, Xl)
-        ll, (d_r, d_alpha, d_s, d_beta) = _pnbd_ll_grad((r, alpha_i, s, beta_i), x, tx, T)
+        if plain:
+            alpha_i, beta_i = theta[1], theta[3]
+        ll, (d_r, d_alpha, d_s, d_beta) = _pnbd_ll_grad((r, alpha_i, s, beta_i), x, tx, T, pairs=pairs)
         e_alpha, e_beta = w * alpha_i * d_alpha, w * beta_i * d_beta  # d ll / d log alpha_i, log beta_i
         grad = np.r_[np.sum(w * d_r) * r, np.sum(e_alpha), np.sum(w * d_s) * s, np.sum(e_beta),
                      -(Xl.T @ e_beta), -(Xt.T @ e_alpha)]
