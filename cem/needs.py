@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
+    "survey_notes",
     "opportunity",
     "served_class",
     "priority_class",
@@ -507,6 +508,44 @@ def survey_overview(survey: pd.DataFrame, *, respondent: str = "respondent_id", 
             "rows": int(len(survey)), "blank_answers": blanks}
 
 
+def survey_notes(warnings: Iterable[str], survey: pd.DataFrame, *, segment: object = None) -> list[str]:
+    """The survey file's warnings as a page shows them: the blank-answer count is the shown rows'
+    own (a segment's), not the whole file's.
+
+    Parameters
+    ----------
+    warnings : iterable of str
+        The reader's warnings (:meth:`cem.study.Study.data_warnings`).
+    survey : pandas.DataFrame
+        The rows the page analyses (a segment's, in a segment run).
+    segment : optional
+        The segment (``[column, value]``), named in the note.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"respondent_id": ["r1", "r2"], "need_id": ["N", "N"], "importance": [5.0, None],
+    ...                   "satisfaction": [2.0, 3.0]})
+    >>> survey_notes(["survey.csv: 101 answers are blank (importance: 101); blank answers are left out of every share",
+    ...               "survey.csv:3: something else"], s, segment=["region", "north"])
+    ['survey.csv: 1 answer of this segment (region = north) is blank (importance: 1); blank answers are left out of every share', 'survey.csv:3: something else']
+    """
+    from .readers.survey import MEASURES
+
+    blanks = {m: int(survey[m].isna().sum()) for m in MEASURES if m in survey.columns}
+    total = sum(blanks.values())
+    who = "" if not segment else f" of this segment ({segment[0]} = {segment[1]})"
+    out = []
+    for w in warnings:
+        if "blank answers are left out of every share" not in w:
+            out.append(w)
+        elif total:
+            file = w.split(":", 1)[0]
+            detail = ", ".join(f"{m}: {k}" for m, k in blanks.items() if k)
+            out.append(f"{file}: {total} answer{'s' if total != 1 else ''}{who} {'are' if total != 1 else 'is'} "
+                       f"blank ({detail}); blank answers are left out of every share")
+    return out
+
+
 def explain_opportunities(opp: pd.DataFrame, *, top: int = 5) -> str:
     """A plain-language reading of the opportunity table for a client, as Markdown.
 
@@ -523,7 +562,7 @@ def explain_opportunities(opp: pd.DataFrame, *, top: int = 5) -> str:
     <BLANKLINE>
     The largest opportunities:
     <BLANKLINE>
-    1. Minimize the time to \\<x\\> \\(\\$\\) (N1): importance 7.4, satisfaction 2.8, **opportunity 12.0**
+    1. Minimize the time to \\<x\\> \\(\\$\\): importance 7.4, satisfaction 2.8, **opportunity 12.0**
     """
     from .markup import md_escape
 
@@ -537,7 +576,7 @@ def explain_opportunities(opp: pd.DataFrame, *, top: int = 5) -> str:
         lines += ["The largest opportunities:", ""]
         for i, row in enumerate(under.nlargest(top, "opportunity").itertuples(), 1):
             text = md_escape(row.statement if isinstance(row.statement, str) else row.need_id)
-            lines.append(f"{i}. {text} ({md_escape(row.need_id)}): importance "
+            lines.append(f"{i}. {text}: importance "
                          f"{row.importance:.1f}, satisfaction {row.satisfaction:.1f}, **opportunity {row.opportunity:.1f}**")
     else:
         lines.append("No need is underserved: the design meets what respondents find important.")

@@ -20,6 +20,12 @@ log, the measured friction ranks the steps: ``priority = rework_share``, the ste
 summed rework shares (cases that go through the step more than once). With no measured data at
 all the design gaps do: ``priority = (3 high + medium) / (3 all high + all medium)``. The page
 says which rule ranked. Ties keep the journey's order.
+
+A step is listed only with evidence above a stated threshold (:data:`MIN_UNMET_SHARE`,
+:data:`MIN_REWORK`): a value at stake whose 95 % interval is above zero, at least 5 % of the
+journey's unmet need, at least 5 % of its cases going through it again (when rework ranks), or a
+high or medium design gap (when gaps rank). Drop-off is shown only where fewer customers reach a
+step than the step before (:func:`defined_drop_off`).
 """
 from __future__ import annotations
 
@@ -35,7 +41,13 @@ if TYPE_CHECKING:
     from .clv import ValueModel
     from .study import Study
 
-__all__ = ["Priorities", "priorities", "missing_inputs", "explain_priorities", "summary_metrics"]
+__all__ = ["Priorities", "priorities", "missing_inputs", "explain_priorities", "summary_metrics", "fix_first_table",
+           "defined_drop_off", "MIN_UNMET_SHARE", "MIN_REWORK"]
+
+#: Least share of the journey's unmet need that lists a step as a thing to fix.
+MIN_UNMET_SHARE = 0.05
+#: Least share of a step's cases going through it more than once that lists it (when rework ranks).
+MIN_REWORK = 0.05
 
 #: Where the evidence of each kind is shown in detail.
 NOTEBOOKS = {"stake": "04_lifetime_value", "unmet": "02_needs_opportunities", "drop_off": "05_actual_vs_designed",
@@ -67,6 +79,30 @@ class Priorities:
 
     def __len__(self):
         return len(self.table)
+
+
+def defined_drop_off(funnel: pd.DataFrame) -> pd.DataFrame:
+    """A funnel (:func:`cem.journeys.funnel`) with drop-off only where it means something.
+
+    Drop-off is the share of the previous step's customers not seen at this one; it is defined
+    only where this step has no more customers than the previous one. Where more arrive (the
+    previous step is optional, or customers enter the journey here: a help-desk log's tickets
+    are reported by some and classified for all) it is set to NaN, as is a share of the first
+    step above 1 for the same reason.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"step": ["A", "B", "C"], "customers": [118, 4495, 4285],
+    ...                   "share": [1.0, 38.09, 36.31], "drop_off": [float("nan"), -37.09, 0.047]})
+    >>> defined_drop_off(f)["drop_off"].round(3).tolist()
+    [nan, nan, 0.047]
+    """
+    out = funnel.copy()
+    if "drop_off" in out.columns:
+        out["drop_off"] = out["drop_off"].where(out["drop_off"] >= 0)
+    if "share" in out.columns:
+        out["share"] = out["share"].where(out["share"] <= 1)
+    return out
 
 
 def missing_inputs(study: Study) -> list[str]:
@@ -146,7 +182,7 @@ def priorities(study: Study, value: ValueModel | None = None, *, top: int = 5) -
         from .journeys import funnel, rework
 
         events = study.events()
-        flow = funnel(events, G).set_index("step")
+        flow = defined_drop_off(funnel(events, G)).set_index("step")
         table["drop_off"] = flow["drop_off"].reindex(table.index)
         again = rework(events, activity="step").set_index("activity")["share"]
         table["rework"] = again.reindex(table.index).fillna(0.0)
@@ -160,23 +196,28 @@ def priorities(study: Study, value: ValueModel | None = None, *, top: int = 5) -
     table["touchpoints"] = [", ".join(G.nodes[t].get("name", t) for t in touchpoints_at(G, s)) for s in table.index]
 
     table["priority"] = table.get("stake_share", 0.0) + table.get("unmet_share", 0.0)
+    # Listed only with evidence above its threshold: a value at stake above zero across its
+    # interval, or enough of the journey's unmet need.
+    table["listed"] = table.get("significant", False) | (table.get("unmet_share", 0.0) >= MIN_UNMET_SHARE)
     measured = " and ".join(basis)
     if basis and table["priority"].sum() > 0:
         basis = measured
     else:
         # Nothing measured ranks the steps, or nothing measured stands out: the next evidence does.
         lead = f"nothing stands out in the {measured}; ranked by " if basis else ""
-        if "rework" in table and table["rework"].sum() > 0:
+        if "rework" in table and (table["rework"] >= MIN_REWORK).any():
             table["priority"] = table["rework"] / table["rework"].sum()
+            table["listed"] = table["rework"] >= MIN_REWORK
             basis = lead + "rework in the event log" + (
                 "" if lead else " (the study measures neither value at stake nor unmet need)")
         else:
             total = table["gap_weight"].sum()
             table["priority"] = table["gap_weight"] / total if total else 0.0
+            table["listed"] = table["gap_weight"] > 0
             basis = lead + ("gaps in the design" if lead else "gaps in the design only (no measured data)")
     table["position"] = range(len(table))
     table = table.sort_values(["priority", "position"], ascending=[False, True])
-    table = table[table["priority"] > 0].head(top).reset_index()
+    table = table[(table["priority"] > 0) & table["listed"]].head(top).reset_index()
     table.insert(0, "rank", range(1, len(table) + 1))
     model = value.model if value is not None else ""
     table["evidence"] = [_evidence(row, study_terms(study)["currency"], model) for _, row in table.iterrows()]
@@ -205,32 +246,69 @@ def _has(row, kind):
     return bool(row.get("gaps"))
 
 
+def _interval(low, high, currency):
+    return (f"95 % interval {low:,.0f} to {high:,.0f} {currency}".rstrip() if pd.notna(low) and pd.notna(high)
+            else "no interval")
+
+
 def _evidence(row, currency, model=""):
     parts = []
     if _has(row, "stake"):
         low, high = row["at_stake_low"], row["at_stake_high"]
-        interval = (f"95 % interval {low:,.0f} to {high:,.0f} {currency}" if pd.notna(low) and pd.notna(high)
-                    else "no interval")
+        interval = _interval(low, high, currency)
         if row.get("significant"):
             parts.append(f"{row['at_stake']:,.0f} {currency} of lifetime value at stake ({interval}), on a customer "
                          f"base the {model} model values at {row['base_value']:,.0f} {currency}")
         elif pd.notna(high) and high < 0:
-            parts.append(f"raising this step's ratings goes with customers leaving sooner in the fitted model "
-                         f"({row['at_stake']:,.0f} {currency}, {interval}): with many steps, one such interval "
-                         "can arise by chance; not a reason to fix the step")
+            parts.append(f"no measurable gain in lifetime value: in the fitted model, better ratings of this step go "
+                         f"with customers leaving sooner ({interval}); with many steps one such interval can arise "
+                         "by chance, so this is not a reason to fix the step")
         else:
-            parts.append(f"no lifetime value measurably at stake: the step's experience has no clear effect on how "
-                         f"long customers stay ({interval})")
-    if _has(row, "unmet"):
+            parts.append(f"no measurable effect on lifetime value: the step's experience has no clear effect on how "
+                         f"long customers stay (the {interval} includes zero)")
+    if _has(row, "unmet") and row["unmet_share"] >= MIN_UNMET_SHARE:
         need = f", most underserved need '{row['top_need']}'" if isinstance(row.get("top_need"), str) else ""
         parts.append(f"{row['unmet_share']:.0%} of the journey's unmet need{need}")
     if _has(row, "drop_off") and row["drop_off"] > 0:
-        parts.append(f"{row['drop_off']:.0%} of customers drop off here")
-    if pd.notna(row.get("rework")) and row["rework"] > 0:
+        parts.append(f"{row['drop_off']:.0%} of the customers at the step before are not seen here")
+    if pd.notna(row.get("rework")) and row["rework"] >= MIN_REWORK:
         parts.append(f"{row['rework']:.0%} of the cases that reach it go through it more than once")
     if row.get("gaps"):
         parts.append(f"In the design, {row['gaps']}")
     return ". ".join(p[0].upper() + p[1:] for p in parts)
+
+
+def fix_first_table(plan: Priorities) -> pd.DataFrame:
+    """The ranked steps as the summary page shows them: a value at stake whose 95 % interval is not
+    above zero reads "no measurable effect" (never a negative amount), its interval as text;
+    drop-off only where defined (:func:`defined_drop_off`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, name, stage, priority, at_stake, at_stake_interval, unmet_share, drop_off, rework,
+        top_need`` (columns the study cannot measure left out), for :func:`cem.tables.client_table`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"rank": [1, 2], "name": ["A", "B"], "stage": ["use", "use"], "priority": [0.9, 0.1],
+    ...                   "at_stake": [1200.0, -50.0], "at_stake_low": [100.0, -900.0],
+    ...                   "at_stake_high": [2000.0, 700.0], "significant": [True, False]})
+    >>> fix_first_table(Priorities(t, "x", currency="EUR"))[["at_stake", "at_stake_interval"]].values.tolist()
+    [[1200.0, '100 to 2,000'], ['no measurable effect', '-900 to 700']]
+    """
+    t = plan.table
+    out = t[["rank", "name", "stage", "priority"]].copy()
+    if "at_stake" in t.columns and t["at_stake"].notna().any():
+        out["at_stake"] = [v if pd.notna(sig) and bool(sig) else ("no measurable effect" if pd.notna(v) else None)
+                           for v, sig in zip(t["at_stake"], t["significant"])]
+        out["at_stake"] = out["at_stake"].astype(object)
+        out["at_stake_interval"] = [f"{lo:,.0f} to {hi:,.0f}" if pd.notna(lo) and pd.notna(hi) else None
+                                    for lo, hi in zip(t["at_stake_low"], t["at_stake_high"])]
+    for col in ("unmet_share", "drop_off", "rework", "top_need"):
+        if col in t.columns and t[col].notna().any():
+            out[col] = t[col]
+    return out
 
 
 def explain_priorities(plan: Priorities, *, links: bool = True) -> str:
@@ -246,7 +324,10 @@ def explain_priorities(plan: Priorities, *, links: bool = True) -> str:
     if table.empty:
         return "Nothing stands out: no step carries measured value at stake, unmet need or a design gap."
     # The basis and the missing inputs are cem's own sentences; every other text comes from the study.
-    lines = [f"Ranked by {plan.basis}.", ""]
+    lines = [f"Ranked by {plan.basis}. A step is listed only with evidence above a threshold: a value at stake "
+             f"whose 95 % interval is above zero, at least {MIN_UNMET_SHARE:.0%} of the journey's unmet need, "
+             f"at least {MIN_REWORK:.0%} of its cases going through it again (when rework ranks), or a high or "
+             "medium design gap (when the design ranks).", ""]
     for row in table.itertuples():
         who = f" Who is there: {e(row.actors)}." if row.actors else " Nobody is assigned to this step."
         where = f" Touchpoints: {e(row.touchpoints)}." if row.touchpoints else " No touchpoint serves it."

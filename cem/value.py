@@ -5,7 +5,9 @@
 * from the needs (the survey's opportunity table): the importance-weighted satisfaction
   ``experience = sum(I * S) / sum(I * 10)`` (0..1) and the unmet part ``unmet = sum(max(I - S, 0))``;
 * from the events: ``customers`` reaching the step, ``conversion`` (the share of them who also
-  reach a designed next step), ``interactions``, ``cost_to_serve`` (the events' ``cost``, or the
+  reach a designed next step), ``through`` (of the customers seen at its designed next steps, the
+  share who came from this step: where few did, the next step is a side path and a low conversion
+  is no drop-off), ``interactions``, ``cost_to_serve`` (the events' ``cost``, or the
   touchpoint's cost per interaction times the interactions), ``revenue`` and ``net`` (revenue -
   cost), and the mean ``rating``;
 * cumulative along the designed order: ``cum_cost``, ``cum_revenue``, ``cum_net``,
@@ -23,7 +25,12 @@ from .graph import journey_steps, next_steps
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["step_value", "value_metrics"]
+__all__ = ["step_value", "value_metrics", "MIN_THROUGH"]
+
+#: Least share of a step's designed successors' customers who came from it for its conversion to
+#: count as a drop-off (:func:`value_metrics`): the end of a service journey, followed in the design
+#: by a step customers reach another way (a help desk's upgrade), is not its weakest step.
+MIN_THROUGH = 0.5
 
 
 def _needs_part(needs, keys):
@@ -55,7 +62,7 @@ def _events_part(G, events, keys, by):
     seg_keys = ([by] if by else []) + ["step", "customer_id"]
     first = e.groupby(seg_keys)["timestamp"].min()
     last = e.groupby(seg_keys)["timestamp"].max()
-    conv = {}
+    conv, through = {}, {}
     for idx in out.index:
         seg, step = (idx if by else (None, idx))
         pre = (seg,) if by else ()
@@ -65,17 +72,21 @@ def _events_part(G, events, keys, by):
         except KeyError:
             continue
         if not succ:
-            conv[idx] = np.nan
+            conv[idx] = through[idx] = np.nan
             continue
         later = pd.Series(False, index=here.index)
+        reached = pd.Index([])
         for s2 in succ:
             try:
                 then = last.loc[pre + (s2,)]
             except KeyError:
                 continue
             later |= then.reindex(here.index).gt(here).fillna(False)
+            reached = reached.union(then.index)
         conv[idx] = float(later.mean())
+        through[idx] = float(later.sum() / len(reached)) if len(reached) else np.nan
     out["conversion"] = pd.Series(conv)
+    out["through"] = pd.Series(through)
     return out
 
 
@@ -146,15 +157,30 @@ def step_value(G: nx.MultiDiGraph, needs: pd.DataFrame | None = None, events: pd
 
 
 def value_metrics(values: pd.DataFrame) -> dict:
-    """Key figures of a step-value table for ``metrics.json``."""
+    """Key figures of a step-value table for ``metrics.json``.
+
+    ``largest_drop_off`` is the step of lowest conversion among those whose conversion is a
+    drop-off: not the last step, and at least :data:`MIN_THROUGH` of the customers at its designed
+    next steps came from it.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"step": ["A", "B", "C"], "name": ["a", "b", "c"], "conversion": [0.8, 0.0, None],
+    ...                   "through": [0.9, 0.0, None]})
+    >>> value_metrics(v)["largest_drop_off"]["step"]  # B's successor is reached by other paths
+    'A'
+    """
     out = {"steps": int(len(values))}
     if "experience" in values.columns and values["experience"].notna().any():
         worst = values.loc[values["experience"].idxmin()]
         out["lowest_experience"] = {"step": worst["step"], "name": worst["name"],
                                     "experience": round(float(worst["experience"]), 3)}
         out["journey_experience"] = round(float(values["cum_experience"].dropna().iloc[-1]), 3)
-    # The last step leads only back to the start (the next cycle): not a drop-off between steps.
+    # The last step leads only back to the start (the next cycle): not a drop-off between steps; nor is
+    # a step whose designed successor customers mostly reach by another path (MIN_THROUGH).
     inner = values.iloc[:-1]
+    if "through" in inner.columns:
+        inner = inner[inner["through"] >= MIN_THROUGH]
     if "conversion" in inner.columns and inner["conversion"].notna().any():
         drop = inner.loc[inner["conversion"].idxmin()]
         out["largest_drop_off"] = {"step": drop["step"], "name": drop["name"],
