@@ -34,7 +34,7 @@ from .graph import journey_steps, nodes_of, related
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "dropout_transactions", "event_log", "write_event_log"]
+__all__ = ["survey", "customer_needs", "write_study_data", "check_options", "transactions", "journey_events", "dropout_transactions", "contractual_transactions", "event_log", "write_event_log"]
 
 #: Share of customers who go through an after-sales stage at all (the rest skip its steps).
 _OPTIONAL_STAGES = {"get_help": 0.45, "maintain": 0.6, "renew": 0.5, "dispose": 0.08, "next_cycle": 0.05}
@@ -237,8 +237,12 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
     The first ``n`` of ``customers`` answered the survey; ``prospects`` more people appear in
     the events only (they never bought). Customers buy and leave as a Pareto/NBD with
     Gamma-Gamma spend whose dropout rate is multiplied by ``exp(effect)`` per point of their
-    rating of ``planted_step`` (:func:`dropout_transactions`); ``churned`` in customers.csv says
-    who left before the end of the period. ``synth_truth.json`` records the planted effect.
+    rating of ``planted_step`` (:func:`dropout_transactions`). A contractual study
+    (``relationship: contractual`` in its study.yaml) gets payments each ``period`` until the
+    customer cancels, a fee of a year's ``purchase_value`` spread over the year's periods, and a
+    churn probability whose sBG alpha is multiplied by ``exp(effect)`` per rating point
+    (:func:`contractual_transactions`). ``churned`` in customers.csv says who left before the
+    end of the period. ``synth_truth.json`` records the planted effect.
 
     Parameters
     ----------
@@ -299,17 +303,35 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
     ids = pd.Index(people["customer_id"])
     covariates, _ = experience_covariates(events[events["customer_id"].isin(ids)], ids, min_rated=1)
     x = covariates[planted].to_numpy() if (planted := ev_truth["planted_step"]) in covariates else np.zeros(len(ids))
-    pnbd, gg = (0.6, 8.0, 1.5, 60.0), (6.0, 4.0, 15.0 * purchase_value / 30.0)
-    tx, alive = dropout_transactions(x, effect=effect, pareto_nbd=pnbd, gamma_gamma=gg, seed=seed + 3, weeks=78,
-                                     start=str(events["timestamp"].min().date()))
+    relationship, period = _relationship(model_file.parent / "study.yaml")
+    start = str(events["timestamp"].min().date())
+    if relationship == "contractual":
+        per_year = {"month": 12, "quarter": 4, "year": 1}[period]
+        sbg, fee = (1.0, 12.0), (4.0, round(purchase_value / per_year, 2))
+        tx, alive = contractual_transactions(x, effect=effect, sbg=sbg, fee=fee, period=period, seed=seed + 3,
+                                             weeks=78, start=start)
+        planted_in = {"relationship": "contractual", "period": period, "sbg": {"alpha": sbg[0], "beta": sbg[1]},
+                      "fee": {"shape": fee[0], "mean": fee[1]},
+                      "dropout_effect": {"step": planted, "per_rating_point": effect,
+                                         "note": "each customer's churn probability per period is theta_i ~ Beta(alpha "
+                                                 "exp(per_rating_point x_i), beta), x_i their rating of the step above "
+                                                 "the step's mean rating (0 when not rated): a rating point multiplies "
+                                                 "alpha, and so (alpha small beside beta) the expected churn "
+                                                 "probability, by about exp(per_rating_point)"}}
+    else:
+        pnbd, gg = (0.6, 8.0, 1.5, 60.0), (6.0, 4.0, 15.0 * purchase_value / 30.0)
+        tx, alive = dropout_transactions(x, effect=effect, pareto_nbd=pnbd, gamma_gamma=gg, seed=seed + 3, weeks=78,
+                                         start=start)
+        planted_in = {"pareto_nbd": dict(zip(["r", "alpha", "s", "beta"], pnbd)),
+                      "gamma_gamma": dict(zip(["p", "q", "gamma"], gg)),
+                      "dropout_effect": {"step": planted, "per_rating_point": effect,
+                                         "note": "each customer's dropout rate is multiplied by exp(per_rating_point) "
+                                                 "per point of their rating of the step above the step's mean rating "
+                                                 "(0 when not rated)"}}
     tx["customer_id"] = ids.to_numpy()[tx["customer_id"].to_numpy()]
     people["churned"] = (~alive).astype(int)
-    truth.update({"customers": int(len(people)), "prospects": prospects, "transactions": {
-        "pareto_nbd": dict(zip(["r", "alpha", "s", "beta"], pnbd)), "gamma_gamma": dict(zip(["p", "q", "gamma"], gg)),
-        "dropout_effect": {"step": planted, "per_rating_point": effect,
-                           "note": "each customer's dropout rate is multiplied by exp(per_rating_point) per point of "
-                                   "their rating of the step above the step's mean rating (0 when not rated)"},
-        "weeks": 78}, **ev_truth})
+    truth.update({"customers": int(len(people)), "prospects": prospects,
+                  "transactions": {**planted_in, "weeks": 78}, **ev_truth})
     truth.pop("effect", None)
     truth.pop("base_churn", None)
     out.mkdir(parents=True, exist_ok=True)
@@ -326,6 +348,16 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
     tx.to_csv(out / "transactions.csv", index=False, date_format="%Y-%m-%d")
     (out / "synth_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return written + [out / x for x in names]
+
+
+def _relationship(config: Path) -> tuple[str, str]:
+    """A study's relationship with its customers and renewal period from its study.yaml (none: non-contractual)."""
+    if not config.is_file():
+        return "non-contractual", "month"
+    from .readers.study_config import read_study_config
+
+    settings, _, _ = read_study_config(config)
+    return settings.get("relationship", "non-contractual"), settings.get("period", "month")
 
 
 def transactions(n_customers: int = 2000, *, bgnbd: tuple[float, float, float, float] = (0.25, 4.0, 0.8, 2.5),
@@ -445,6 +477,82 @@ def dropout_transactions(experience: Sequence[float] | np.ndarray, *, effect: fl
     dates = pd.Timestamp(start) + pd.to_timedelta(np.floor(at[order] * 7), unit="D")
     tx = pd.DataFrame({"customer_id": cust[order], "date": dates, "amount": np.round(amount[order], 2)})
     return tx, death > weeks
+
+
+def contractual_transactions(experience: Sequence[float] | np.ndarray, *, effect: float = -0.9,
+                             sbg: tuple[float, float] = (1.0, 12.0), fee: tuple[float, float] = (4.0, 1000.0),
+                             period: str = "month", start: str = "2024-01-01", acquisition_weeks: float = 12,
+                             weeks: float = 78, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Payments of contractual customers (a subscription) who cancel as an sBG whose churn
+    probability follows each customer's experience.
+
+    Customer ``i`` signs at a uniform time in the first ``acquisition_weeks`` and pays a fee at
+    the start of each period (same day of the month; periods of ``month``, ``quarter`` or ``year``)
+    until they cancel. After each paid period they cancel with probability ``theta_i ~
+    Beta(alpha exp(effect x_i), beta)``: the sBG of Fader & Hardie (2007) with the covariate in
+    the parameterisation of :func:`cem.clv.fit_sbg_customers`. Each point of experience ``x_i``
+    multiplies alpha by ``exp(effect)``, and so, alpha being small beside beta, the expected
+    churn probability by about as much. The fee is ``Gamma(shape, mean / shape)`` per customer,
+    with 5 % variation from period to period (headcount, usage).
+
+    Parameters
+    ----------
+    experience : array of float
+        One value per customer (a centred rating; 0 for the average customer).
+    effect : float
+        Log of the factor one point of experience multiplies alpha by.
+    sbg : (alpha, beta)
+    fee : (shape, mean)
+        The fee per period across customers.
+    period : str
+    start : str
+        Date of week 0.
+    acquisition_weeks, weeks : float
+        Window of sign-ups; length of the observed period.
+    seed : int
+
+    Returns
+    -------
+    transactions : pandas.DataFrame
+        ``customer_id`` (the customer's position in ``experience``), ``date``, ``amount``.
+    alive : numpy.ndarray of bool
+        Whether each customer is still under contract at the end of the period.
+
+    Examples
+    --------
+    >>> tx, alive = contractual_transactions(np.r_[np.full(3000, -1.0), np.full(3000, 1.0)], effect=-1.0, seed=2)
+    >>> bool(alive[3000:].mean() > alive[:3000].mean())  # a better experience keeps customers longer
+    True
+    """
+    months = {"month": 1, "quarter": 3, "year": 12}
+    if period not in months:
+        raise ValueError(f"contractual data are generated by month, quarter or year; got {period!r}")
+    rng = np.random.default_rng(seed)
+    x = np.asarray(experience, dtype=float)
+    n = len(x)
+    alpha, beta = sbg
+    theta = rng.beta(alpha * np.exp(effect * x), beta)
+    paid_for = rng.geometric(np.clip(theta, 1e-12, 1.0))  # periods paid before cancelling
+    shape, mean = fee
+    price = rng.gamma(shape, mean / shape, n)
+    t0 = pd.Timestamp(start)
+    signed = t0 + pd.to_timedelta(np.floor(rng.uniform(0, acquisition_weeks, n) * 7), unit="D")
+    end = t0 + pd.Timedelta(weeks=weeks)
+    first_month = (signed.year * 12 + signed.month - 1).to_numpy()
+    day = np.minimum(signed.day.to_numpy(), 28) - 1
+    last_month = end.year * 12 + end.month - 1
+    due = (last_month - first_month) // months[period] + 1  # periods whose month starts by the end
+    count = np.minimum(paid_for, due)
+    cust = np.repeat(np.arange(n), count)
+    k = np.arange(len(cust)) - np.repeat(np.cumsum(count) - count, count)
+    month = first_month[cust] + k * months[period]
+    dates = (pd.to_datetime({"year": month // 12, "month": month % 12 + 1, "day": 1})
+             + pd.to_timedelta(day[cust], unit="D"))
+    keep = (dates <= end).to_numpy()
+    amount = price[cust] * rng.lognormal(0.0, 0.05, len(cust))
+    tx = pd.DataFrame({"customer_id": cust[keep], "date": dates[keep].to_numpy(), "amount": np.round(amount[keep], 2)})
+    paid = np.bincount(cust[keep], minlength=n)
+    return tx.reset_index(drop=True), paid_for > paid
 
 
 def journey_events(G: nx.MultiDiGraph, customer_ids: Iterable[str], *, prospects: int = 0, seed: int = 0,

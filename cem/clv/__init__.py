@@ -8,6 +8,8 @@ One model per module, each with its formula and sources:
 * :mod:`cem.clv.pareto_nbd`: Pareto/NBD (Schmittlein, Morrison & Colombo 1987), :func:`fit_pareto_nbd`;
 * :mod:`cem.clv.mbgnbd`: MBG/NBD (Batislam, Denizel & Filiztekin 2007), :func:`fit_mbgnbd`;
 * :mod:`cem.clv.sbg`: the shifted-beta-geometric retention model (Fader & Hardie 2007), :func:`fit_sbg`;
+* :mod:`cem.clv.renewals`: contractual customers' renewal histories from their payments
+  (:func:`renewal_histories`), the sBG/BG/BB holdout check and their residual lifetime values;
 * :mod:`cem.clv.bgbb`: BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010), :func:`fit_bgbb`;
 * :mod:`cem.clv.gamma_gamma`: the Gamma-Gamma spend model (Fader, Hardie & Lee 2005; Fader &
   Hardie 2013), :func:`fit_gamma_gamma`;
@@ -50,9 +52,17 @@ from .rfm import (
     rfm,
     too_few_to_fit,
 )
-from .sbg import SBG, fit_sbg
+from .renewals import PERIODS, contractual_holdout, contractual_values, renewal_histories, retention_table
+from .sbg import SBG, fit_sbg, fit_sbg_customers
 from .study import study_terms, study_value_at_stake
-from .value_model import ValueModel, choose_model, customer_values, experience_covariates, fit_value_model
+from .value_model import (
+    ValueModel,
+    choose_model,
+    customer_values,
+    experience_covariates,
+    fit_value_model,
+    renewal_curves,
+)
 
 __all__ = [
     "MAX_AMOUNT",
@@ -71,6 +81,13 @@ __all__ = [
     "GammaGamma",
     "fit_mbgnbd",
     "fit_sbg",
+    "fit_sbg_customers",
+    "PERIODS",
+    "renewal_histories",
+    "contractual_holdout",
+    "contractual_values",
+    "retention_table",
+    "renewal_curves",
     "fit_bgbb",
     "MBGNBD",
     "SBG",

@@ -16,22 +16,33 @@ __all__ = ["study_terms", "study_value_at_stake"]
 
 
 def study_terms(study: Study) -> dict:
-    """The money terms of a study from study.yaml: margin, yearly discount rate, horizon in years, currency.
+    """The money terms of a study from study.yaml: margin, yearly discount rate, horizon in years,
+    currency, the relationship with customers and its renewal period.
 
-    Defaults when a study says nothing: margin 0.3, discount rate 0.1, horizon 3 years.
+    Defaults when a study says nothing: margin 0.3, discount rate 0.1, horizon 3 years,
+    non-contractual; a contractual study without a period renews by month (``period_given``
+    says whether study.yaml named it).
 
     Examples
     --------
     >>> from types import SimpleNamespace
     >>> import networkx as nx
-    >>> study_terms(SimpleNamespace(config={"margin": 0.4}, graph=nx.MultiDiGraph(currency="EUR")))
-    {'margin': 0.4, 'discount_rate': 0.1, 'horizon': 3.0, 'currency': 'EUR'}
+    >>> study_terms(SimpleNamespace(config={"margin": 0.4}, graph=nx.MultiDiGraph(currency="EUR")))  # doctest: +NORMALIZE_WHITESPACE
+    {'margin': 0.4, 'discount_rate': 0.1, 'horizon': 3.0, 'currency': 'EUR', 'relationship': 'non-contractual',
+     'period': None, 'period_given': False}
+    >>> study_terms(SimpleNamespace(config={"relationship": "contractual"}, graph=nx.MultiDiGraph()))["period"]
+    'month'
     """
     G = study.graph
+    relationship = str(study.config.get("relationship", "non-contractual"))
+    period = study.config.get("period")
     return {"margin": float(study.config.get("margin", 0.3)),
             "discount_rate": float(study.config.get("discount_rate", 0.1)),
             "horizon": float(study.config.get("horizon", 3)),
-            "currency": str(study.config.get("currency", G.graph.get("currency", "")))}
+            "currency": str(study.config.get("currency", G.graph.get("currency", ""))),
+            "relationship": relationship,
+            "period": period if period else ("month" if relationship == "contractual" else None),
+            "period_given": bool(period)}
 
 
 def study_value_at_stake(study: Study, target: float = 5.0, transactions: pd.DataFrame | None = None,

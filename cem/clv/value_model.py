@@ -23,7 +23,15 @@ How it is built (:func:`fit_value_model`):
    who rated the step below ``target`` rate it ``target``, through the fitted effect; with its
    95 % interval from the same draws. Raising every step at once is computed as such (the
    effects compound through the dropout rate), never as the sum of the steps.
-4. **No transactions, no money.** A study without purchases gets no value model; its pages say
+4. **Contractual customers** (``relationship: contractual`` in study.yaml, with its ``period``):
+   the payments become renewal histories (:func:`cem.clv.renewal_histories`); the candidates are
+   the sBG (Fader & Hardie 2007) and BG/BB (Fader, Hardie & Shang 2010), checked on the paid
+   periods of a holdout (:func:`cem.clv.contractual_holdout`) and chosen by the same rule. The
+   sBG is fitted customer by customer with the steps' experience as covariates of the churn
+   probability (``alpha_i = alpha exp(gamma' x_i)``, :func:`cem.clv.fit_sbg_customers`); a
+   customer's value is margin x spend per period x DERL over the horizon (Fader & Hardie 2010,
+   :func:`cem.clv.contractual_values`). Intervals and the value at stake as in 2 and 3.
+5. **No transactions, no money.** A study without purchases gets no value model; its pages say
    so. (The retention formula of :func:`cem.clv.value_at_stake` needs each customer's margin,
    which only purchases give.)
 """
@@ -38,7 +46,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from ..study import Study
 
-__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model", "customer_values"]
+__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model", "customer_values",
+           "renewal_curves"]
 
 #: The candidates of the model choice, in the order they are tried.
 CANDIDATES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
@@ -77,7 +86,11 @@ class ValueModel:
         The chosen model's parameters: ``parameter, estimate, std_error`` (``life.<step>``: the
         change in the log of the dropout rate per rating point of the step).
     spend : dict
-        The Gamma-Gamma spend model's parameters.
+        The Gamma-Gamma spend model's parameters (non-contractual).
+    relationship : str
+        "non-contractual" or "contractual" (study.yaml).
+    period : str or None
+        The renewal period of a contractual study.
     """
 
     model: str
@@ -96,6 +109,8 @@ class ValueModel:
     estimates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["parameter", "estimate",
                                                                                   "std_error"]))
     spend: dict = field(default_factory=dict)
+    relationship: str = "non-contractual"
+    period: str | None = None
 
     def to_dict(self) -> dict:
         """The ``value_model`` section of ``metrics.json``: plain numbers and lists."""
@@ -117,7 +132,8 @@ class ValueModel:
                 "estimates": [{"parameter": r.parameter, "estimate": float(r.estimate),
                                "std_error": None if not np.isfinite(r.std_error) else float(r.std_error)}
                               for r in self.estimates.itertuples()],
-                "spend": {k: float(v) for k, v in self.spend.items()}}
+                "spend": {k: float(v) for k, v in self.spend.items()},
+                "relationship": self.relationship, "period": self.period}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ValueModel":
@@ -136,7 +152,8 @@ class ValueModel:
                    target=data.get("target", 5.0), notes=list(data.get("notes") or []),
                    estimates=pd.DataFrame(data.get("estimates") or [], columns=["parameter", "estimate", "std_error"])
                    .astype({"estimate": float, "std_error": float}),
-                   spend=dict(data.get("spend") or {}))
+                   spend=dict(data.get("spend") or {}), relationship=data.get("relationship", "non-contractual"),
+                   period=data.get("period"))
 
 
 def _fitters():
@@ -193,16 +210,7 @@ def choose_model(calibration: pd.DataFrame, *, source: str = "transactions") -> 
         rows.append({"model": name, "holdout_error": error, "loglik": model.loglik,
                      "fit_warning": getattr(model, "fit_warning", None), "chosen": False})
     table = pd.DataFrame(rows, columns=["model", "holdout_error", "loglik", "fit_warning", "chosen"])
-    usable = table[table["fit_warning"].isna() & table["holdout_error"].notna()]
-    if usable.empty:
-        return None, table, "every candidate's fit is on a boundary or ridge, or failed: no model values this base"
-    best = usable["holdout_error"].abs().idxmin()
-    table.loc[best, "chosen"] = True
-    chosen = table.loc[best, "model"]
-    others = [f"{r.model} {r.holdout_error:+.1%}" + (" (flagged: not used)" if isinstance(r.fit_warning, str) else "")
-              for r in table.itertuples() if r.model != chosen]
-    reason = (f"{chosen} predicts the holdout period's purchases best ({table.loc[best, 'holdout_error']:+.1%} on "
-              f"the total; {', '.join(others)})")
+    chosen, reason = _choose(table, "purchases")
     return chosen, table, reason
 
 
@@ -327,10 +335,14 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
         table = candidates if candidates is not None else pd.DataFrame(
             columns=["model", "holdout_error", "loglik", "fit_warning", "chosen"])
         return ValueModel("none", float("nan"), None, None, terms["currency"], terms["horizon"], customers, empty,
-                          None, table, reason, target, [f"No lifetime value is shown: {reason}."])
+                          None, table, reason, target, [f"No lifetime value is shown: {reason}."],
+                          relationship=terms["relationship"], period=terms["period"])
 
     if tx.empty:
         return nothing("there are no purchases to value (in this segment)")
+    if terms["relationship"] == "contractual":
+        return _fit_contractual(study, tx, terms, nothing, target=target, holdout_share=holdout_share, draws=draws,
+                                seed=seed, min_rated=min_rated)
     start, end = tx["date"].min(), tx["date"].max()
     split = start + (end - start) * (1 - holdout_share)
     summary = rfm(tx, unit="W")
@@ -381,8 +393,9 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
         notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
     at_stake, all_steps = empty, None
     if covariates is not None:
-        at_stake, all_steps = _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target,
-                                        values, notes)
+        at_stake, all_steps = _at_stake(study, model, sampled,
+                                        lambda m, rows, cov: _customer_values(m, spend, rows, cov, terms),
+                                        summary, covariates, ratings, target, values, notes)
     estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
                               "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
     fitted = ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
@@ -390,6 +403,108 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
                         target, notes, estimates, dict(spend.params))
     # As every page of a run will read it back from metrics.json: the page that fits shows the same.
     return ValueModel.from_dict(fitted.to_dict())
+
+
+def _choose(table, what):
+    """Mark the unflagged candidate with the smallest absolute holdout error; its name and the reason."""
+    usable = table[table["fit_warning"].isna() & table["holdout_error"].notna()]
+    if usable.empty:
+        return None, "every candidate's fit is on a boundary or ridge, or failed: no model values this base"
+    best = usable["holdout_error"].abs().idxmin()
+    table.loc[best, "chosen"] = True
+    chosen = table.loc[best, "model"]
+    others = [f"{r.model} {r.holdout_error:+.1%}" + (" (flagged: not used)" if isinstance(r.fit_warning, str) else "")
+              for r in table.itertuples() if r.model != chosen]
+    return chosen, (f"{chosen} predicts the holdout period's {what} best ({table.loc[best, 'holdout_error']:+.1%} on "
+                    f"the total; {', '.join(others)})")
+
+
+def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws, seed, min_rated):
+    """The value model of a contractual study (module docstring, 4): renewal histories, sBG or
+    BG/BB chosen on a holdout, the sBG with the steps' experience as covariates of churn."""
+    from ..errors import InputError
+    from .bgbb import fit_bgbb
+    from .renewals import _bgbb_summary, contractual_holdout, contractual_values, renewal_histories
+    from .sbg import fit_sbg_customers
+
+    source = str(study.files["transactions"])
+    period = terms["period"]
+    notes = [] if terms.get("period_given", True) else [
+        f"study.yaml names no renewal period: {period} is assumed (set period: week, month, quarter or year)."]
+    histories, last = renewal_histories(tx, period)
+    start, end = tx["date"].min(), tx["date"].max()
+    split = start + (end - start) * (1 - holdout_share)
+    try:
+        candidates = contractual_holdout(tx, period, split, source=source)
+    except InputError as exc:
+        return nothing(exc.problems[0].message if exc.problems else str(exc), customers=len(histories))
+    chosen, reason = _choose(candidates, "paid periods")
+    candidates = candidates[["model", "holdout_error", "loglik", "fit_warning", "chosen"]]
+    if chosen is None:
+        return nothing(reason, candidates, len(histories))
+    active = int((histories["churned"] == 0).sum())
+    reason += (f"; {active:,} of {len(histories):,} customers are still under contract at the end of the data "
+               f"(whole {period}s to the one ending {_period_end(last, period):%Y-%m-%d})")
+    covariates = ratings = None
+    events = study.events() if "events" in study.files else None
+    if chosen == "sBG" and events is not None and "rating" in events.columns:
+        covariates, ratings = experience_covariates(events, histories.index, min_rated=min_rated)
+        if covariates.shape[1] == 0:
+            covariates = None
+    elif chosen == "BG/BB" and events is not None and "rating" in events.columns:
+        notes.append("BG/BB takes no covariates here: the steps' experience is not valued.")
+    model = None
+    if covariates is not None:
+        try:
+            model = fit_sbg_customers(histories, covariates, source=source)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            notes.append(f"The fit with the steps' experience failed ({exc}); the value at stake is not shown.")
+        else:
+            if model.fit_warning:
+                notes.append(f"The fit with the steps' experience is flagged ({model.fit_warning}); the value at "
+                             "stake is not shown and the base is valued without it.")
+                model = None
+    if model is None:
+        covariates = None
+        model = (fit_sbg_customers(histories, source=source) if chosen == "sBG"
+                 else fit_bgbb(_bgbb_summary(histories), source=source))
+        if model.fit_warning:  # a flagged fit is never used for money
+            return nothing(f"the {chosen} fit on the whole period is flagged ({model.fit_warning})", candidates,
+                           len(histories))
+
+    def value_of(m, rows, cov):
+        return contractual_values(chosen, m, rows, terms, period, cov)
+
+    rng = np.random.default_rng(seed)
+    values = value_of(model, histories, covariates)
+    sampled = _draws(model, draws, rng)
+    base_draws = _finite([float(value_of(m, histories, covariates).sum()) for m in sampled], "base value", notes)
+    low, high = np.percentile(base_draws, [2.5, 97.5]) if base_draws else (None, None)
+    if not sampled:
+        notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
+    empty = pd.DataFrame(columns=["step", "name", "value", "low", "high", "rated", "below_target"])
+    at_stake, all_steps = empty, None
+    if covariates is not None:
+        at_stake, all_steps = _at_stake(study, model, sampled, value_of, histories, covariates, ratings, target,
+                                        values, notes)
+    estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
+                              "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
+    fitted = ValueModel(chosen, float(values.sum()), None if low is None else float(low),
+                        None if high is None else float(high), terms["currency"], terms["horizon"], len(histories),
+                        at_stake, all_steps, candidates, reason, target, notes, estimates,
+                        {"mean_per_period": float(histories["spend"].mean())}, "contractual", period)
+    return ValueModel.from_dict(fitted.to_dict())
+
+
+def _period_end(index, period):
+    """The last day of a period index of :func:`cem.clv.renewals.renewal_histories`."""
+    from .renewals import PERIODS
+
+    months, _ = PERIODS[period]
+    if months is None:
+        return pd.Timestamp("1970-01-05") + pd.Timedelta(weeks=int(index) + 1) - pd.Timedelta(days=1)
+    first = (int(index) + 1) * months
+    return pd.Timestamp(year=first // 12, month=first % 12 + 1, day=1) - pd.Timedelta(days=1)
 
 
 def _finite(draws, what, notes):
@@ -410,8 +525,9 @@ def _raised(covariates, ratings, steps, target):
     return raised
 
 
-def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms, target, values, notes):
-    """Value at stake per step and for all steps at once, with percentile intervals over the draws."""
+def _at_stake(study, model, sampled, value_of, summary, covariates, ratings, target, values, notes):
+    """Value at stake per step and for all steps at once, with percentile intervals over the draws;
+    ``value_of(model, rows, covariates)`` gives those customers' values."""
     steps = list(covariates.columns)
 
     # Each scenario's customers and covariates, made once for all the draws: only the customers
@@ -425,10 +541,10 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
         moved, rows, raised = scenarios[tuple(which)]
         if not moved.any():
             return 0.0
-        after = _customer_values(m, spend, rows, raised, terms)
-        return float(after.sum() - np.asarray(base_values)[moved].sum())
+        after = value_of(m, rows, raised)
+        return float(np.sum(after) - np.asarray(base_values)[moved].sum())
 
-    base_by_draw = [_customer_values(m, spend, summary, covariates, terms) for m in sampled]
+    base_by_draw = [value_of(m, summary, covariates) for m in sampled]
     rows = []
     for step in steps:
         point = gain(model, [step], values)
@@ -446,6 +562,88 @@ def _at_stake(study, model, sampled, spend, summary, covariates, ratings, terms,
     return table, every
 
 
+def _contract_model(value):
+    """The value model's fitted sBG or BG/BB back from its saved parameters."""
+    from .bgbb import BGBB
+    from .sbg import SBG
+
+    params = dict(zip(value.estimates["parameter"], value.estimates["estimate"]))
+    steps = [k[len("life."):] for k in params if k.startswith("life.")]
+    if value.model == "sBG":
+        return SBG(params=params, loglik=float("nan"), n=value.customers,
+                   extra={"covariates": {"dropout": steps}} if steps else {}), steps
+    if value.model == "BG/BB":
+        return BGBB(params=params, loglik=float("nan"), n=value.customers), []
+    raise ValueError(f"no customer values from a '{value.model}' value model")
+
+
+def _contract_histories(study, value, steps):
+    """The study's renewal histories and, for the model's steps, its customers' covariates."""
+    from .renewals import renewal_histories
+
+    histories, _ = renewal_histories(study.transactions(), value.period or "month")
+    covariates = None
+    if steps:
+        covariates, _ = experience_covariates(study.events(), histories.index, min_rated=1)
+        covariates = covariates.reindex(columns=steps, fill_value=0.0)
+    return histories, covariates
+
+
+def _contract_values(study, value):
+    """:func:`customer_values` of a contractual study."""
+    from .renewals import PERIODS, _bgbb_summary, _expected_paid, contractual_values
+    from .study import study_terms
+
+    model, steps = _contract_model(value)
+    histories, covariates = _contract_histories(study, value, steps)
+    terms = study_terms(study)
+    per_year = PERIODS[value.period or "month"][1]
+    clv = contractual_values(value.model, model, histories, terms, value.period or "month", covariates)
+    if value.model == "sBG":
+        alive = (histories["churned"] == 0).to_numpy(dtype=float)
+        rate = (1 + terms["discount_rate"]) ** (1 / per_year) - 1
+        horizon = max(1, int(round(terms["horizon"] * per_year)))
+        new = model.derl(rate, np.zeros(len(histories)), horizon=horizon, covariates=covariates)
+        kept = terms["margin"] * histories["spend"].to_numpy() * np.asarray(new, dtype=float)
+    else:
+        s = _bgbb_summary(histories)
+        alive = np.asarray(model.prob_alive(s["frequency"], s["recency"], s["n_periods"]), dtype=float)
+        kept = clv
+    return pd.DataFrame({"clv": clv, "p_alive": alive,
+                         "next_year": _expected_paid(value.model, model, histories, int(per_year), covariates),
+                         "frequency": histories["paid"] - 1, "periods": histories["periods"],
+                         "spend": histories["spend"], "value_if_kept": kept}, index=histories.index)
+
+
+def renewal_curves(study: Study, value: ValueModel) -> pd.DataFrame | None:
+    """A contractual study's survival and retention by period, observed beside the sBG's, from the
+    run's value model (nothing fitted again): :func:`cem.clv.retention_table`.
+
+    Parameters
+    ----------
+    study : cem.study.Study
+    value : ValueModel
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        None unless the value model is an sBG.
+
+    Examples
+    --------
+    >>> from cem import load_study, valuation  # doctest: +SKIP
+    >>> s = load_study("cem/examples/payroll")  # doctest: +SKIP
+    >>> renewal_curves(s, valuation.value_model(s, "out")).head()  # doctest: +SKIP
+    """
+    from .renewals import retention_table
+
+    if value is None or value.model != "sBG":
+        return None
+    model, steps = _contract_model(value)
+    histories, covariates = _contract_histories(study, value, steps)
+    return retention_table(model, histories, covariates)
+
+
 def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     """Each customer's lifetime value, probability alive and expected purchases in the next year,
     from the run's value model's own parameters (nothing is fitted again): they add up to its base
@@ -461,6 +659,12 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     -------
     pandas.DataFrame
         By customer: ``clv``, ``p_alive``, ``next_year`` (expected purchases), ``frequency``.
+        A contractual study's (sBG, BG/BB): ``clv`` (residual value), ``p_alive`` (1 under
+        contract, 0 cancelled; BG/BB's probability), ``next_year`` (expected paid periods in the
+        next year), ``frequency`` (paid periods after the first), ``periods``, ``spend`` (per
+        period) and ``value_if_kept``: margin x spend x the DERL over the horizon of a customer like
+        them (their covariates) who has just paid their first period: what winning back a
+        cancelled customer would be worth.
     """
     from .bgnbd import BGNBD
     from .gamma_gamma import GammaGamma
@@ -468,6 +672,8 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     from .rfm import rfm
     from .study import study_terms
 
+    if value.relationship == "contractual":
+        return _contract_values(study, value)
     classes = {"BG/NBD": BGNBD, "Pareto/NBD": ParetoNBD}
     try:
         from .mbgnbd import MBGNBD
