@@ -283,3 +283,87 @@ def test_generated_data_is_known_by_its_truth_file_or_study_yaml(tmp_path):
     assert not load_study(tmp_path).generated
     (tmp_path / "synth_truth.json").write_text("{}")
     assert load_study(tmp_path).generated
+
+
+# --- The run's cache of checked tables (#16 item 2) ---------------------------------------------
+
+def _refuse_reading(monkeypatch):
+    import cem.study
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a data file was parsed again")
+
+    for name in ("read_survey", "read_events", "read_customers", "read_transactions"):
+        monkeypatch.setattr(cem.study, name, boom)
+
+
+def test_a_cached_load_gives_the_same_tables_and_warnings_without_parsing_again(tmp_path, monkeypatch):
+    folder = tmp_path / "solar"
+    shutil.copytree(EXAMPLES / "solar", folder)
+    cache = tmp_path / "cache"
+    plain, plain_warnings = check_study(folder)
+    plain_north = load_study(folder, segment="segment=mainstream")
+    plain_north_tables = plain_north.events(), plain_north.survey()
+    first, first_warnings = check_study(folder, cache_dir=cache)
+    assert len(list(cache.glob("*.parquet"))) == 4 and len(list(cache.glob("*.json"))) == 4
+    assert not list(cache.glob(".*"))  # no temporary file left
+    _refuse_reading(monkeypatch)
+    again, again_warnings = check_study(folder, cache_dir=cache)
+    assert [str(w) for w in again_warnings] == [str(w) for w in plain_warnings] == [str(w) for w in first_warnings]
+    assert any("survey.csv" in str(w) for w in again_warnings)  # the example's survey warning, still shown
+    assert again.rows_left_out("survey") == plain.rows_left_out("survey")
+    for key in plain.files:
+        pd.testing.assert_frame_equal(again.read(key)[0], plain.read(key)[0], check_exact=True)
+    # The segment is applied after the cache, as without it.
+    north = load_study(folder, segment="segment=mainstream", cache_dir=cache)
+    pd.testing.assert_frame_equal(north.events(), plain_north_tables[0])
+    pd.testing.assert_frame_equal(north.survey(), plain_north_tables[1])
+
+
+def test_an_edited_file_or_model_is_read_again(tmp_path, monkeypatch):
+    from cem.study import read_key
+
+    folder = tmp_path / "solar"
+    shutil.copytree(EXAMPLES / "solar", folder)
+    cache = tmp_path / "cache"
+    study, _ = check_study(folder, cache_dir=cache)
+    keys = {k: read_key(study, k) for k in study.files}
+    # One customer less: only customers.csv's entry changes.
+    lines = (folder / "customers.csv").read_text().splitlines()
+    (folder / "customers.csv").write_text("\n".join(lines[:-1]) + "\n")
+    study = load_study(folder, cache_dir=cache)
+    assert {k: read_key(study, k) == keys[k] for k in keys} == {"survey": True, "events": True,
+                                                                 "transactions": True, "customers": False}
+    assert len(study.read("customers")[0]) == len(lines) - 2
+    # The model: survey and events are placed on its steps, so their entries change; the others do not.
+    (folder / "model.yaml").write_text((folder / "model.yaml").read_text() + "\n# a comment\n")
+    study = load_study(folder, cache_dir=cache)
+    assert read_key(study, "survey") != keys["survey"] and read_key(study, "events") != keys["events"]
+    assert read_key(study, "transactions") == keys["transactions"]
+    # A copy of the same content elsewhere is another file name (the warnings quote it): its own entry.
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    assert read_key(load_study(other), "transactions") != keys["transactions"]
+
+
+def test_a_file_with_problems_raises_as_without_the_cache_and_nothing_is_kept(tmp_path):
+    (tmp_path / "model.yaml").write_text(MINI)
+    (tmp_path / "customers.csv").write_text("customer_id,segment\n,north\n")  # no id
+    cache = tmp_path / ".cache"
+    with pytest.raises(InputError) as plain:
+        check_study(tmp_path)
+    with pytest.raises(InputError) as cached:
+        check_study(tmp_path, cache_dir=cache)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in plain.value.problems]
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_a_damaged_cache_entry_is_read_from_the_file(tmp_path):
+    (tmp_path / "model.yaml").write_text(MINI)
+    (tmp_path / "customers.csv").write_text("customer_id,segment\na,north\nb,south\n")
+    cache = tmp_path / ".cache"
+    check_study(tmp_path, cache_dir=cache)
+    (table,) = cache.glob("*.parquet")
+    table.write_bytes(b"not parquet")
+    study, _ = check_study(tmp_path, cache_dir=cache)
+    assert study.read("customers")[0]["customer_id"].tolist() == ["a", "b"]
