@@ -289,15 +289,16 @@ def _opportunities(study, top):
     return [{"statement": r.statement, "step": G.nodes[r.step].get("name", "") if r.step in G else "",
              "importance": f"{r.importance:.1f}", "satisfaction": f"{r.satisfaction:.1f}",
              "opportunity": f"{r.opportunity:.1f}", "n": _count(r.n), "few": bool(r.n < 30),
-             "class": str(r.priority or r.served).replace("appropriately served", "served")}
+             "class": str(r.priority or ("overserved" if r.served == "overserved" else ""))}
             for r in opp.itertuples()]
 
 
 def _journey_map(run_dir, study):
-    """The run's journey map as a data URI; drawn from the model when the run has none."""
-    path = Path(run_dir) / "figures" / "journey_map.png"
-    if path.is_file():
-        return _data_uri(path)
+    """The run's journey map as a data URI (its SVG, else its PNG); drawn from the model when the run has none."""
+    for name in ("journey_map.svg", "journey_map.png"):  # the drawing itself prints sharpest
+        path = Path(run_dir) / "figures" / name
+        if path.is_file():
+            return _data_uri(path)
     import io
 
     import matplotlib
@@ -467,6 +468,7 @@ def executive_content(run_dir: str | Path, study: Study, *, previous: str | Path
         "opportunities": _opportunities(study, top),
         "respondents": _count(study.survey()["respondent_id"].nunique()) if "survey" in study.files else "–",
         "journey_map": _journey_map(run_dir, study),
+        "poster": "figures/journey_poster.pdf" if (run_dir / "figures" / "journey_poster.pdf").is_file() else "",
         "changes": _changes(study, previous),
         "sources": sources,
         "model": model,
@@ -523,7 +525,7 @@ def _example_content():
             "customers": "10", "horizon": "5", "value_model": "BG/NBD", "value_reason": "", "value_notes": [],
             "no_value_reason": "", "all_steps": None, "stakes": [], "n_at_stake": 0, "target": "5",
             "priorities": [], "basis": "", "missing": [], "opportunities": None, "respondents": "–",
-            "journey_map": "", "changes": None, "sources": [], "model": {"name": "M", "version": "", "file": "",
+            "journey_map": "", "poster": "", "changes": None, "sources": [], "model": {"name": "M", "version": "", "file": "",
                                                                          "sha256": ""},
             "cem_version": "0", "value_inputs": "", "appendices": []}
 

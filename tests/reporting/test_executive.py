@@ -109,11 +109,15 @@ def test_value_at_stake_says_no_measurable_effect_where_the_interval_includes_ze
     across = [s for s in stakes if s["low"] <= 0 <= s["high"]]
     above = [s for s in stakes if s["low"] > 0]
     assert across, "the small study should have steps without a measurable effect"
+    said = re.search(r"<b>No measurable effect</b>(.*?)</p>", page, re.S).group(1)
+    assert "€" not in said
     for s in across:
-        row = re.search(rf"<tr><td>{re.escape(s['name'])}</td>(.*?)</tr>", page, re.S)
-        assert row and "no measurable effect" in row.group(1) and "€" not in row.group(1), s["name"]
+        assert s["name"].replace("'", "&#39;") in said, s["name"]
+        assert f"<tr><td>{s['name']}</td>" not in page  # never a row with an amount
     for s in above:
-        assert format_money(s["value"], "EUR") in page
+        row = re.search(rf"<tr><td>{re.escape(s['name'])}</td>(.*?)</tr>", page, re.S).group(1)
+        assert format_money(s["value"], "EUR") in row
+        assert f"{format_money(s['low'], 'EUR')} to {format_money(s['high'], 'EUR')}" in row
 
 
 def test_pages_are_a4_and_few(printed):
