@@ -21,7 +21,7 @@ _COL_IN = 1.35  # inches per step column
 _LINE_IN = 0.14  # inches per text line
 _LABEL_COLS = 1.6  # lane-label margin, in columns
 _WRAP = 17  # characters per line in a column
-_FONT = 6.5
+_FONT = 7.5  # the journey map's text; its smallest texts are half a point smaller (7 pt)
 
 
 def _plt():

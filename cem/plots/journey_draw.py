@@ -16,6 +16,7 @@ from ._style import (
     _plain,
     _plt,
 )
+from .style import figure_style
 from .journey_layout import JourneyLayout, journey_layout
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ __all__ = ["journey_map", "draw_journey"]
 
 def journey_map(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, ax: Axes | None = None,
                 title: str | None = None, steps: Sequence[str] | None = None, compact: bool = False,
-                font: float | None = None, wrap: int | None = None, legend: bool = True) -> Axes:
+                font: float | None = None, wrap: int | None = None, legend: bool = True,
+                size: str = "screen") -> Axes:
     """Draw the journey map: steps by stage, lanes for company jobs, actors and channels.
 
     Parameters
@@ -51,6 +53,9 @@ def journey_map(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, ax: Axe
         Font size and characters per line (defaults 6.5 and 17); a poster sets them to fit its page.
     legend : bool
         Draw the legend below the map.
+    size : {"screen", "print"}
+        cem's style at that size (type, colours); the map itself grows with the model, its texts
+        never under 7 pt (a page-sized map is :func:`cem.plots.poster`).
 
     Returns
     -------
@@ -64,11 +69,11 @@ def journey_map(G: nx.MultiDiGraph, gaps: pd.DataFrame | None = None, *, ax: Axe
     >>> ax.figure.savefig("journey.png")  # doctest: +SKIP
     """
     layout = journey_layout(G, gaps=gaps, steps=steps, compact=compact, wrap=wrap)
-    return draw_journey(layout, ax=ax, title=title, font=font, legend=legend)
+    return draw_journey(layout, ax=ax, title=title, font=font, legend=legend, size=size)
 
 
 def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | None = None,
-                 font: float | None = None, legend: bool = True) -> Axes:
+                 font: float | None = None, legend: bool = True, size: str = "screen") -> Axes:
     """Draw a journey map's layout.
 
     Parameters
@@ -80,9 +85,11 @@ def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | 
     title : str, optional
         Defaults to ``layout.name``, the model's name.
     font : float, optional
-        Font size (default 6.5).
+        Font size (default 7.5; the smallest texts are half a point smaller).
     legend : bool
         Draw the legend below the map.
+    size : {"screen", "print"}
+        cem's style at that size.
 
     Returns
     -------
@@ -100,6 +107,11 @@ def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | 
     ('Demo', [-1.6, 1.0, 5.8, 0.0])
     >>> _plt().close(ax.figure)
     """
+    with figure_style(size):
+        return _draw_journey(layout, ax, title, font, legend)
+
+
+def _draw_journey(layout, ax, title, font, legend):
     plt = _plt()
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyBboxPatch, Rectangle
@@ -110,7 +122,7 @@ def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | 
     stage_h = layout.stage_lines
     total = layout.total_lines
     if ax is None:
-        _, ax = plt.subplots(figsize=layout.figsize)
+        _, ax = plt.subplots(figsize=layout.figsize, layout="constrained")
     ax.set_xlim(-_LABEL_COLS, ncols)
     ax.set_ylim(total, 0)
     ax.axis("off")
@@ -146,7 +158,7 @@ def draw_journey(layout: JourneyLayout, *, ax: Axes | None = None, title: str | 
                                             mutation_aspect=1 / (_COL_IN / _LINE_IN)))
                 ax.text(c + 0.5, y + 1.2, "\n".join(lines[:-1]), ha="center", va="top", fontsize=F,
                         linespacing=1.1)
-                ax.text(c + 0.5, y + h - 0.5, lines[-1], ha="center", va="bottom", fontsize=F - 1,
+                ax.text(c + 0.5, y + h - 0.5, lines[-1], ha="center", va="bottom", fontsize=F - 0.5,
                         color="#555555", style="italic")
                 gap_flag(c + 0.93, y + 0.05, node)
         elif kind in ("company", "touchpoint"):

@@ -20,5 +20,10 @@ def test_journey_figures_draw():
     assert reds  # skips and returns are drawn as not designed
     plt.close(ax.figure)
     assert funnel_chart(funnel(events, G)).get_xlabel() == "customers reaching the step"
-    assert variants_chart(variants(events), top=5).get_xlabel() == "share of cases (%)"
+    ax = variants_chart(variants(events), top=5, names=G)
+    assert ax.get_xlabel() == "share of cases"
+    assert ax.xaxis.get_major_formatter()(40, 0) == "40 %"
+    # the parts of a variant are the steps' names, not their ids
+    labels = " ".join(t.get_text() for t in ax.get_yticklabels())
+    assert G.nodes[events["step"].iloc[0]]["name"][:10] in labels and events["step"].iloc[0] + " " not in labels
     plt.close("all")

@@ -24,9 +24,13 @@ def test_opportunity_landscape_labels_do_not_overlap():
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     # The label's own box, not its leader line (an Annotation's extent includes the arrow).
-    labels = [(t.get_text(), Text.get_window_extent(t, r)) for t in ax.texts if t.get_text().startswith("N_")]
-    assert len(labels) == 12
+    labels = [(t.get_text(), Text.get_window_extent(t, r)) for t in ax.texts if t.get_text().isdigit()]
+    assert sorted(int(t) for t, _ in labels) == list(range(1, 13))  # numbered by opportunity
     assert not [(a, b) for (a, ba), (b, bb) in itertools.combinations(labels, 2) if ba.overlaps(bb)]
+    # The key names each number by its need's statement, not its id.
+    key = next(t.get_text() for t in ax.texts if t.get_text().startswith(" 1  "))
+    first = opp.nlargest(1, "opportunity").iloc[0]
+    assert first["statement"][:20] in key and "N_" not in key
     plt.close(fig)
     seg = opportunity(answers.merge(customers, left_on="respondent_id", right_on="customer_id"), G, by="segment")
     axes = opportunity_landscapes(seg, "segment")
@@ -48,7 +52,7 @@ def test_needs_heatmap_and_alignment_chart_texts_do_not_overlap():
         fig = ax.figure
         fig.canvas.draw()
         r = fig.canvas.get_renderer()
-        labels = [t for t in ax.get_xticklabels() if t.get_text()] if heat else [t for t in ax.texts
+        labels = [t for t in ax.get_yticklabels() if t.get_text()] if heat else [t for t in ax.texts
                                                                                  if t.get_bbox_patch() is not None]
         boxes = [t.get_window_extent(r) for t in labels]
         assert len(boxes) >= 10
