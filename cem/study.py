@@ -232,11 +232,11 @@ def read_key(study: Study, key: str) -> str:
     >>> import tempfile, pathlib
     >>> from types import SimpleNamespace
     >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "customers.csv").write_text("customer_id\\na\\n")
-    13
+    14
     >>> s = SimpleNamespace(files={"customers": d / "customers.csv"}, graph=SimpleNamespace(graph={}),
     ...                     path=d, mapping=lambda key: None)
     >>> k = read_key(s, "customers"); (d / "customers.csv").write_text("customer_id\\nb\\n")
-    13
+    14
     >>> read_key(s, "customers") == k
     False
     """
