@@ -44,7 +44,7 @@ from .graph import (
 )
 from .schema import STAGES
 
-__all__ = ["find_gaps", "gap_counts", "gap_metrics", "explain_gaps", "GAP_TYPES", "SEVERITIES"]
+__all__ = ["find_gaps", "gap_list", "gap_counts", "gap_metrics", "explain_gaps", "GAP_TYPES", "SEVERITIES"]
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -176,6 +176,22 @@ def find_gaps(G: nx.MultiDiGraph) -> pd.DataFrame:
     gaps["_pos"] = gaps["step"].map(order).fillna(len(order))
     gaps = gaps.sort_values(["_sev", "_pos", "gap"], kind="stable").drop(columns=["_sev", "_pos"])
     return gaps.reset_index(drop=True)
+
+
+def gap_list(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The gaps as a client reads them: ``title`` (:data:`GAP_TYPES`), ``severity``, ``step`` and
+    ``explanation``, in :func:`find_gaps`' order (show the step by name with
+    :func:`cem.tables.client_table`).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame([("no_touchpoint", "S", "S", "high", "'Pay' has no touchpoint.")],
+    ...                  columns=["gap", "node", "step", "severity", "explanation"])
+    >>> gap_list(g).values.tolist()
+    [['Step without a touchpoint', 'high', 'S', "'Pay' has no touchpoint."]]
+    """
+    return pd.DataFrame({"title": gaps["gap"].map(GAP_TYPES).fillna(gaps["gap"]), "severity": gaps["severity"],
+                         "step": gaps["step"], "explanation": gaps["explanation"]})
 
 
 def gap_counts(gaps: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["save_metrics", "save_table", "safe_name", "NAME_MAX_BYTES"]
+__all__ = ["save_metrics", "save_table", "safe_name", "journeys_metrics", "NAME_MAX_BYTES"]
 
 #: Longest run name in bytes: with the staging prefix and ``.failed`` suffix it stays well inside
 #: the 255-byte file-name limit of common file systems, whatever the script of the name.
@@ -95,6 +95,30 @@ def save_table(table: pd.DataFrame, folder: str | Path, name: str, *, index: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     spreadsheet_safe(table).to_csv(path, index=index)
     return path
+
+
+def journeys_metrics(events: pd.DataFrame, flows: pd.DataFrame, paths: pd.DataFrame, conformance: dict,
+                     durations: pd.DataFrame, *, rows_left_out: int = 0, unmapped: int = 0) -> dict:
+    """Key figures of the actual-vs-designed page (notebook 05) for ``metrics.json``: events, cases,
+    directly-follows edges, variants, the top variant's share, the designed share and mean fitness
+    (:func:`cem.journeys.conformance`), the median days per case, rows left out, unmapped events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = journeys_metrics(pd.DataFrame({"customer_id": ["a", "a", "b"]}), pd.DataFrame(index=[0, 1]),
+    ...                      pd.DataFrame({"share": [0.5, 0.5]}), {"designed_share": 0.75, "mean_fitness": 0.8},
+    ...                      pd.DataFrame({"days": [1.0, 3.0]}))
+    >>> m["cases"], m["median_days"], m["designed_share"]
+    (2, 2.0, 0.75)
+    """
+    return {"events": int(len(events)), "cases": int(events["customer_id"].nunique()),
+            "dfg_edges": int(len(flows)), "variants": int(len(paths)),
+            "top_variant_share": round(float(paths["share"].iloc[0]), 4) if len(paths) else None,
+            "designed_share": round(float(conformance["designed_share"]), 4),
+            "mean_fitness": round(float(conformance["mean_fitness"]), 4),
+            "median_days": round(float(durations["days"].median()), 2), "rows_left_out": int(rows_left_out),
+            "unmapped_events": int(unmapped)}
 
 
 def json_default(value):

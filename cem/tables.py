@@ -50,7 +50,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "top_need": ("most underserved need", "the need at the step with the highest opportunity score"),
     "need_id": ("need", ""),
     "statement": ("need", ""),
-    "n": ("answers", "respondents who rated the need"),
+    "n": ("answers", "respondents who answered"),
     "importance": ("importance", "ten times the share of respondents rating the need 4 or 5 of 5 (0 to 10)"),
     "satisfaction": ("satisfaction", "ten times the share of respondents satisfied 4 or 5 of 5 (0 to 10)"),
     "opportunity": ("opportunity", "importance + max(importance - satisfaction, 0): above 10 underserved, above 12 "
@@ -85,6 +85,36 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "medium": ("medium", "gaps that leave a step unmanaged or unmeasured"),
     "low": ("low", "gaps where the model is still thin"),
     "total": ("total", ""),
+    "segment": ("segment", ""),
+    "top_statements": ("most underserved needs", "the segment's highest opportunities"),
+    "entity": ("party", "the household or organisation the actor belongs to"),
+    "job": ("job", ""),
+    "performer": ("performed by", "the customer, the company or a partner"),
+    "actors": ("actors", "people who take part in the step"),
+    "touchpoints": ("touchpoints", "points of contact that serve the step"),
+    "resources": ("resources", "what the step requires"),
+    "supported_by": ("supported by", "company steps organised to help the customer at this step"),
+    "kind": ("kind of element", ""),
+    "count": ("count", ""),
+    "source": ("from", ""),
+    "target": ("to", ""),
+    "median_hours": ("median hours", "median time between the two events"),
+    "p90_hours": ("90th percentile hours", "nine in ten are quicker than this"),
+    "activity": ("step or activity", ""),
+    "cases": ("cases", ""),
+    "extra_visits": ("extra visits", "returns to the step beyond the first"),
+    "class": ("kind of transition", "skip: forward past designed steps; backward; unexpected: not in the design"),
+    "skipped": ("steps skipped", ""),
+    "case": ("case (pseudonym)", "a keyed pseudonym of the case id"),
+    "transitions": ("transitions", "moves from one event to the next in the case"),
+    "designed": ("as designed", "transitions the design allows"),
+    "fitness": ("fitness", "the share of the case's transitions the design allows"),
+    "skipped_steps": ("steps skipped", ""),
+    "unexpected": ("unexpected", "transitions the design does not foresee"),
+    "both_high": ("both high", "drop-off above the journey's median and an opportunity above 10"),
+    "problem": ("what to rewrite", ""),
+    "mean": ("mean", ""), "std": ("spread", "standard deviation"), "min": ("shortest", ""),
+    "50%": ("median", ""), "90%": ("90th percentile", ""), "max": ("longest", ""),
     "nps": ("NPS", "Net Promoter Score: % promoters (9-10) minus % detractors (0-6), -100 to 100"),
     "promoters": ("promoters %", "answers of 9 or 10 of 10"),
     "passives": ("passives %", "answers of 7 or 8"),
@@ -199,7 +229,8 @@ class ClientTable:
 def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
                  columns: Iterable[str] | Mapping[str, str] | None = None, money: Iterable[str] = (),
                  percent: Iterable[str] = (), decimals: Mapping[str, int] | None = None, currency: str = "",
-                 explain: Mapping[str, str] | None = None, rows: int | None = None) -> ClientTable:
+                 explain: Mapping[str, str] | None = None, rows: int | None = None,
+                 name: str = "step") -> ClientTable:
     """A table as a client reads it.
 
     Parameters
@@ -221,6 +252,8 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
         Column -> what it means, said under the table (over :data:`GLOSSARY`'s text; "" says nothing).
     rows : int, optional
         Only the first ``rows`` rows.
+    name : str
+        Label of the ``name`` column (what the rows are: "step", "actor", ...).
 
     Returns
     -------
@@ -236,19 +269,27 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
     >>> t.data.values.tolist()
     [['Get the permit', '394', '–']]
     >>> print(t.caption)
-    answers: respondents who rated the need. rating: mean rating (1-5) customers gave the step's touchpoints. – : no value (not measured, or the measure does not apply here).
+    answers: respondents who answered. rating: mean rating (1-5) customers gave the step's touchpoints. – : no value (not measured, or the measure does not apply here).
     """
     df = table
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None or df.index.nlevels > 1:
+        if df.index.nlevels == 1 and df.index.name is None:
+            df = df.rename_axis("group")
         df = df.reset_index()
+    df.columns = [str(c) for c in df.columns]
     if rows is not None:
         df = df.head(rows)
+    if columns is not None:
+        columns = ({c: v for c, v in columns.items() if c in df.columns} if isinstance(columns, Mapping)
+                   else [c for c in columns if c in df.columns])
     if columns is None:
         labels = {c: GLOSSARY.get(str(c), (str(c).replace("_", " "), ""))[0] for c in df.columns}
     elif isinstance(columns, Mapping):
         labels = dict(columns)
     else:
         labels = {c: GLOSSARY.get(str(c), (str(c).replace("_", " "), ""))[0] for c in columns}
+    if "name" in labels and not isinstance(columns, Mapping):
+        labels["name"] = name
     money, decimals = set(money), dict(decimals or {})
     percent = set(percent) | {c for c in PERCENT_COLUMNS if c not in decimals}
     name = _names(graph) if graph is not None else None

@@ -25,7 +25,7 @@ from .graph import journey_steps, next_steps
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["step_value", "value_metrics", "MIN_THROUGH"]
+__all__ = ["step_value", "value_metrics", "defined_conversion", "MIN_THROUGH"]
 
 #: Least share of a step's designed successors' customers who came from it for its conversion to
 #: count as a drop-off (:func:`value_metrics`): the end of a service journey, followed in the design
@@ -156,9 +156,24 @@ def step_value(G: nx.MultiDiGraph, needs: pd.DataFrame | None = None, events: pd
     return out
 
 
-def value_metrics(values: pd.DataFrame) -> dict:
+def defined_conversion(values: pd.DataFrame) -> pd.Series:
+    """Each step's conversion where it measures a drop-off (:data:`MIN_THROUGH`), NaN elsewhere.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"conversion": [0.8, 0.0], "through": [0.9, 0.0]})
+    >>> defined_conversion(v).tolist()
+    [0.8, nan]
+    """
+    if "through" not in values.columns:
+        return values["conversion"]
+    return values["conversion"].where(values["through"] >= MIN_THROUGH)
+
+
+def value_metrics(values: pd.DataFrame, value_model: object = None) -> dict:
     """Key figures of a step-value table for ``metrics.json``.
 
+    ``value_model``: the run's value model (:class:`cem.clv.ValueModel`), named with its base value.
     ``largest_drop_off`` is the step of lowest conversion among those whose conversion is a
     drop-off: not the last step, and at least :data:`MIN_THROUGH` of the customers at its designed
     next steps came from it.
@@ -188,4 +203,8 @@ def value_metrics(values: pd.DataFrame) -> dict:
     if "cum_net" in values.columns:
         out["net_value"] = round(float(values["cum_net"].iloc[-1]), 2)
         out["cost_to_serve"] = round(float(values["cum_cost"].iloc[-1]), 2)
+    if value_model is not None:
+        out["value_model"] = {"model": value_model.model, "base_value": value_model.to_dict()["base_value"]}
+    else:
+        out["value_model"] = None
     return out
