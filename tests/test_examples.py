@@ -27,3 +27,11 @@ def test_example_is_complete_and_coherent(name):
     assert all(G.nodes[n].get("direction") in ("minimize", "maximize") for n in needs)
     gaps = find_gaps(G)
     assert (gaps["severity"] == "high").sum() >= 2  # a few real gaps for the analysis to find
+
+
+def test_payroll_is_a_contractual_service_and_solar_is_not():
+    from cem.clv import study_terms
+
+    payroll, solar = study_terms(load_study(EXAMPLES / "payroll")), study_terms(load_study(EXAMPLES / "solar"))
+    assert (payroll["relationship"], payroll["period"]) == ("contractual", "month")
+    assert solar["relationship"] == "non-contractual"

@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -124,3 +125,38 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, write_mode
     assert main(["synth", str(tmp_path), "--out", str(out), *args]) == 2
     assert capsys.readouterr().err.strip() == says
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml", "out"][:1]
+
+
+def test_a_contractual_study_gets_monthly_payments_until_the_customer_cancels(tmp_path):
+    # payroll's study.yaml: relationship: contractual, period: month
+    write_study_data(EXAMPLES / "payroll", tmp_path, n=40, seed=3, customers=400, prospects=0)
+    truth = json.loads((tmp_path / "synth_truth.json").read_text())["transactions"]
+    assert truth["relationship"] == "contractual" and truth["period"] == "month"
+    assert truth["dropout_effect"]["per_rating_point"] == -0.9 and "Beta(alpha exp(per_rating_point" in \
+        truth["dropout_effect"]["note"]
+    tx = pd.read_csv(tmp_path / "transactions.csv", parse_dates=["date"])
+    customers = pd.read_csv(tmp_path / "customers.csv").set_index("customer_id")
+    month = tx["date"].dt.year * 12 + tx["date"].dt.month
+    # One payment a month, in consecutive months from the first: a contract, not purchases at will.
+    assert not tx.assign(m=month).duplicated(["customer_id", "m"]).any()
+    span = month.groupby(tx["customer_id"]).agg(["min", "max", "size"])
+    assert (span["max"] - span["min"] + 1 == span["size"]).all()
+    # Those who missed a whole month before the data end cancelled; those under contract paid lately.
+    last = month.max()  # the data may end on the first days of a month
+    stopped = span["max"] < last - 1
+    assert (customers.loc[span.index[stopped], "churned"] == 1).all() and stopped.mean() > 0.3
+    assert (customers.loc[customers["churned"] == 0].index.isin(span.index[~stopped])).all()
+
+
+def test_contractual_payments_follow_the_planted_churn_factor():
+    from cem.synth import contractual_transactions
+
+    x = np.r_[np.zeros(4000), np.ones(4000)]
+    tx, alive = contractual_transactions(x, effect=-0.9, sbg=(0.5, 20.0), weeks=52, seed=5)
+    first = tx.groupby("customer_id")["date"].size()
+    # Churn after the first month: E[theta] = alpha / (alpha + beta), alpha multiplied by exp(-0.9) for x = 1.
+    one = first.reindex(range(8000), fill_value=0)
+    churn_first = [(one[:4000] == 1).mean(), (one[4000:] == 1).mean()]
+    assert churn_first[0] == pytest.approx(0.5 / 20.5, abs=0.01)
+    assert churn_first[1] == pytest.approx(0.5 * np.exp(-0.9) / (0.5 * np.exp(-0.9) + 20), abs=0.006)
+    assert alive[4000:].mean() > alive[:4000].mean()

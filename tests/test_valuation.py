@@ -12,6 +12,11 @@ def test_the_planted_step_has_the_largest_value_at_stake_and_its_effect_is_recov
     truth = json.loads((EXAMPLES / name / "synth_truth.json").read_text())
     planted = truth["transactions"]["dropout_effect"]
     vm = valuation.value_model(load_study(EXAMPLES / name), tmp_path, draws=100)
+    # Payroll is a contractual service (study.yaml): its base is valued by the sBG, solar's by a purchase model.
+    assert (vm.relationship, vm.model) == ("contractual", "sBG") if name == "payroll" else vm.model in {
+        "BG/NBD", "Pareto/NBD", "MBG/NBD"}
+    saved = json.loads((tmp_path / "metrics.json").read_text())["value_model"]
+    assert saved["base_value"] == round(vm.base_value, 2) and saved["relationship"] == vm.relationship
     # The planted effect (log of the dropout factor per rating point) lies in the estimate's 95 % interval.
     est = vm.estimates.set_index("parameter").loc[f"life.{planted['step']}"]
     assert est["estimate"] - 1.96 * est["std_error"] < planted["per_rating_point"] < est["estimate"] + 1.96 * est["std_error"]

@@ -102,3 +102,106 @@ def test_too_few_customers_value_nothing_and_say_why(tmp_path):
     assert "too few" in vm.reason
     assert explain_value_model(vm).startswith("No lifetime value is shown: ")
     assert len(priorities(study, vm)) > 0  # the summary still ranks, by the design
+
+
+# Contractual customers (relationship: contractual in study.yaml)
+
+def test_renewal_histories_read_cancellations_only_from_whole_unpaid_periods():
+    from cem.clv import renewal_histories
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "b", "c", "d"],
+                       "date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-01-03", "2024-02-03", "2024-04-03",
+                                               "2024-04-10", "2024-04-20"]),
+                       "amount": [10.0, 10.0, 5.0, 5.0, 5.0, 7.0, 8.0]})
+    h, last = renewal_histories(tx, "month")
+    # The data end on 2024-04-20: April is not whole, so its payments are left out and d (who
+    # started in April) is not valued yet; a stopped paying after February: March went unpaid.
+    assert sorted(h.index) == ["a", "b"] and h.loc["a", "churned"] == 1 and h.loc["a", "periods"] == 2
+    # b skipped March (gaps are BG/BB's matter); its last whole month paid is February, March unpaid.
+    assert h.loc["b", "paid"] == 2 and h.loc["b", "churned"] == 1
+    h, _ = renewal_histories(tx, "month", end="2024-04-30")
+    assert h.loc["b", "churned"] == 0 and h.loc["b", "periods"] == 4 and h.loc["b", "paid"] == 3
+    assert h.loc["d", "periods"] == 1 and h.loc["d", "churned"] == 0 and h.loc["d", "spend"] == 8.0
+    h, _ = renewal_histories(tx, "quarter", end="2024-06-30")
+    assert h.loc["a", "periods"] == 1 and h.loc["a", "churned"] == 1 and h.loc["c", "churned"] == 0
+
+
+@pytest.fixture(scope="module")
+def payroll_value():
+    return fit_value_model(load_study(EXAMPLES / "payroll"), draws=30)
+
+
+def test_a_contractual_study_is_valued_by_the_sbg_with_derl(payroll_value):
+    from cem.clv import SBG, customer_values, renewal_curves
+
+    vm = payroll_value
+    assert vm.relationship == "contractual" and vm.period == "month" and vm.model == "sBG"
+    assert vm.candidates["model"].tolist() == ["sBG", "BG/BB"] and vm.candidates["holdout_error"].notna().all()
+    assert abs(vm.candidates.set_index("model").loc["sBG", "holdout_error"]) < 0.05
+    assert vm.base_low < vm.base_value < vm.base_high and vm.horizon_years == 5
+    # Per customer from the saved parameters: margin x spend per month x DERL over 60 months.
+    study = load_study(EXAMPLES / "payroll")
+    per = customer_values(study, vm)
+    assert per["clv"].sum() == pytest.approx(vm.base_value, rel=1e-6)
+    assert (per.loc[per["p_alive"] == 0, "clv"] == 0).all() and (per.loc[per["p_alive"] == 1, "clv"] > 0).all()
+    params = dict(zip(vm.estimates["parameter"], vm.estimates["estimate"]))
+    one = per[per["p_alive"] == 1].iloc[0]
+    x, _ = vm_covariates(study, [k[5:] for k in params if k.startswith("life.")])
+    alpha = params["alpha"] * np.exp(sum(params[f"life.{s}"] * x.loc[one.name, s] for s in x.columns))
+    sbg = SBG(params={"alpha": alpha, "beta": params["beta"]}, loglik=0.0, n=1)
+    monthly = 1.1 ** (1 / 12) - 1
+    S = sbg.survival(np.arange(0, 200))
+    n = int(one["periods"])
+    derl = sum(S[t] / S[n - 1] / (1 + monthly) ** (t - n) for t in range(n, n + 60))
+    assert one["clv"] == pytest.approx(0.35 * one["spend"] * derl, rel=1e-9)
+    curves = renewal_curves(study, vm)
+    assert curves["observed_survival"].iloc[12] == pytest.approx(curves["model_survival"].iloc[12], abs=0.03)
+
+
+def vm_covariates(study, steps):
+    from cem.clv import experience_covariates, renewal_histories
+
+    h, _ = renewal_histories(study.transactions(), "month")
+    x, _ = experience_covariates(study.events(), h.index, min_rated=1)
+    return x.reindex(columns=steps, fill_value=0.0), h
+
+
+def test_a_contractual_value_model_round_trips(payroll_value):
+    back = ValueModel.from_dict(json.loads(json.dumps(payroll_value.to_dict())))
+    assert back.relationship == "contractual" and back.period == "month" and back.model == "sBG"
+
+
+def test_a_flagged_contractual_fit_is_never_used_for_money(tmp_path, monkeypatch):
+    import shutil
+
+    import cem.clv.sbg as sbg
+
+    for f in ("model.yaml", "study.yaml", "transactions.csv"):
+        shutil.copy(EXAMPLES / "payroll" / f, tmp_path / f)
+
+    original = sbg.fit_sbg_customers
+
+    def flagged(*args, **kwargs):
+        m = original(*args, **kwargs)
+        m.fit_warning = "The likelihood is flat along beta"
+        return m
+
+    monkeypatch.setattr(sbg, "fit_sbg_customers", flagged)
+    value = fit_value_model(load_study(tmp_path), draws=5)
+    assert value.model == "none" and np.isnan(value.base_value) and value.at_stake.empty
+    assert "every candidate's fit is on a boundary or ridge" in value.reason
+
+
+@pytest.mark.parametrize("text, says", [
+    ("relationship: subscription\n", "relationship must be one of non-contractual, contractual; got 'subscription'"),
+    ("relationship: contractual\nperiod: monthly\n", "period must be one of month, week, quarter, year; got 'monthly'"
+                                                     "; did you mean 'month'?"),
+])
+def test_a_bad_relationship_or_period_names_study_yaml_and_the_key(tmp_path, text, says):
+    from cem.readers.study_config import read_study_config
+
+    (tmp_path / "study.yaml").write_text(text)
+    _, problems, _ = read_study_config(tmp_path / "study.yaml")
+    assert [p.message for p in problems] == [says] and problems[0].file.endswith("study.yaml")
+    key = says.split()[0]
+    assert key in problems[0].location
