@@ -74,13 +74,24 @@ def flow_map(G: nx.MultiDiGraph, transitions: pd.DataFrame, *, ax: Axes | None =
     width = len(steps) + 0.4
     height = 2 * _BOX + 0.3 + above + below + 0.25
     with figure_style(size) as m:
-        if ax is None:
-            _, ax = new_figure(m, max(2.5, m.width * height / width + 1.3))
-        fig_w = ax.figure.get_figwidth() * ax.get_position().width
+        axes_w = m.width - 0.2 if ax is None else ax.figure.get_figwidth() * ax.get_position().width
         # Characters a step's box holds at the smallest font (about 0.6 em a character); below
-        # ten, the boxes show the steps' numbers and a key below names them.
-        chars = int(fig_w / width * 72 * 0.9 / (0.6 * m.min_font))
+        # eight, the boxes show the steps' numbers and a key below names them.
+        chars = int(axes_w / width * 72 * 0.9 / (0.6 * m.min_font))
         numbered = chars < 8
+        cols = 2 if m.name == "print" else 3
+        per_col = -(-len(steps) // cols)
+        key = []
+        if numbered:
+            for c in range(cols):
+                entries = []
+                for i, s in list(enumerate(steps))[c * per_col:(c + 1) * per_col]:
+                    lines = _wrap(G.nodes[s].get("name", s), 88 // cols - 6, 2)
+                    entries.append(f"{i + 1:>2}  {lines[0]}" + "".join(f"\n      {line}" for line in lines[1:]))
+                key.append("\n".join(entries))
+        if ax is None:
+            key_in = max((k.count("\n") + 1 for k in key), default=0) * m.small * 1.6 / 72
+            _, ax = new_figure(m, axes_w * height / width + 1.1 + key_in)
         for a, b in designed:
             ax.add_patch(FancyArrowPatch((a, -_BOX), (b, -_BOX),
                                          connectionstyle=f"arc3,rad={_DESIGNED_RAD if b > a else -_DESIGNED_RAD}",
@@ -104,16 +115,9 @@ def flow_map(G: nx.MultiDiGraph, transitions: pd.DataFrame, *, ax: Axes | None =
                                     Line2D([], [], color=PALETTE["bad"], lw=3, label="observed, not designed"),
                                     Line2D([], [], color="#b3b6b7", lw=1.5, label="designed order")],
                            loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3, fontsize=m.small)
-        if numbered:  # the key of the numbered steps, in columns under the legend
-            cols = 2 if m.name == "print" else 3
-            per_col = -(-len(steps) // cols)
-            for c in range(cols):
-                entries = []
-                for i, s in list(enumerate(steps))[c * per_col:(c + 1) * per_col]:
-                    lines = _wrap(G.nodes[s].get("name", s), 88 // cols - 6, 2)
-                    entries.append(f"{i + 1:>2}  {lines[0]}" + "".join(f"\n      {line}" for line in lines[1:]))
-                ax.annotate("\n".join(entries), xy=(c / cols, 0), xycoords=("axes fraction", legend),
-                            xytext=(0, -4), textcoords="offset points", ha="left", va="top", fontsize=m.small)
+        for c, text in enumerate(key):  # the key of the numbered steps, in columns under the legend
+            ax.annotate(text, xy=(c / cols, 0), xycoords=("axes fraction", legend), xytext=(0, -4),
+                        textcoords="offset points", ha="left", va="top", fontsize=m.small)
         ax.set_title("Actual flow over the designed journey (width: volume)", fontsize=m.title)
     return ax
 

@@ -258,7 +258,7 @@ def at_stake_chart(at_stake: pd.DataFrame, *, ax: Axes | None = None, currency: 
         ax.set_xlabel(_plain(f"lifetime value at stake ({currency}), 95 % interval".replace(" ()", "")))
         legend_below(ax, [Patch(color=PALETTE["bad"], label="at stake: interval above zero"),
                           Line2D([], [], color=PALETTE["muted"], marker="o", ls="", ms=4,
-                                 label="no measurable effect: interval includes zero")],
+                                 label="no measurable gain: interval includes zero or lies below it")],
                      ncol=2 if m.name == "screen" else 1)
         finish_axes(ax, m, grid="x")
     return ax
