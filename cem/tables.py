@@ -300,6 +300,8 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
         values = df[col].tolist()
         if name is not None and (str(col) in ID_COLUMNS or col in ("name",)):
             values = [name(v) for v in values]
+        if col == "stage":  # the vocabulary's keys (get_help) as words
+            values = [v.replace("_", " ") if isinstance(v, str) else v for v in values]
         if col in money and currency:
             label = f"{label} ({currency})"
         if label in shown.columns:  # two columns would read the same: keep the first
