@@ -1,13 +1,16 @@
 """Start a new study: ``cem new DIR [--from EXAMPLE]``.
 
 Writes ``model.xlsx`` (a sheet per kind, dropdowns for the closed columns, an instructions sheet
-and example rows to overwrite), ``study.yaml`` with every setting explained, and
+and example rows to overwrite), ``study.yaml`` with every setting explained (and a random
+``pseudonym_key``, the secret of the customers' pseudonyms in reports: the file is made owner-only), and
 ``survey_template.csv``, one row per need, ready for a survey tool's export to be mapped onto.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
+import secrets
 from pathlib import Path
 
 import yaml
@@ -54,6 +57,15 @@ margin: 0.3            # share of revenue kept as margin
 # segment: segment     # a column of customers.csv or survey.csv to compare segments by
 # mappings:            # column names of your data files, when they differ from cem's
 #   survey: {{respondent_id: ResponseId}}
+
+# Pseudonym key: the reports never show a customer's id. Lists of customers (the win-back list,
+# the cases that deviate most) show a pseudonym instead: c- and 12 hex digits of a keyed hash
+# (HMAC-SHA256) of the id. With this key the same customer gets the same pseudonym in every
+# report, and whoever holds the key and the client's data can find the customer (each run also
+# writes private/<list>_ids.csv, pseudonym -> customer id, for the consultant). KEEP IT SECRET:
+# do not send this file with the reports, do not put it in a shared repository. Made at random
+# by `cem new`; the environment variable CEM_PSEUDONYM_KEY, when set, is used instead.
+pseudonym_key: "{pseudonym_key}"
 """
 
 
@@ -123,7 +135,9 @@ def new_study(folder: str | Path, example: str | None = None) -> list[Path]:
         # The model's name and currency are the user's text: written as quoted YAML scalars, so
         # "Acme: the journey" stays a title and a line break cannot add a setting.
         study.write_text(_STUDY_YAML.format(title=yaml_scalar(meta.get("name", "New study")),
-                                            currency=yaml_scalar(meta.get("currency", "EUR"))), encoding="utf-8")
+                                            currency=yaml_scalar(meta.get("currency", "EUR")),
+                                            pseudonym_key=secrets.token_hex(16)), encoding="utf-8")
+        os.chmod(study, 0o600)  # it holds the pseudonym key: the owner's only
         written.append(study)
     template = out / "survey_template.csv"
     template.write_text(_survey_template(tables.get("needs", [])), encoding="utf-8")

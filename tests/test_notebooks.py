@@ -92,6 +92,7 @@ def test_lifetime_value_notebook_finds_the_planted_step_and_reproduces_cdnow(tmp
     assert {k: round(v, 3) for k, v in metrics["cdnow_bgnbd"].items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
                                                                           "b": 2.426}
     assert metrics["total_clv"] > 0
+    assert (tmp_path / "run" / "private" / "win_back_ids.csv").is_file()  # the win-back list's way back (#15)
 
 
 def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
@@ -100,6 +101,8 @@ def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
     assert metrics["dfg_edges"] == 55 and metrics["variants"] == 226
     assert 0.5 < metrics["designed_share"] < 0.9  # the real help desk does not follow the design
     assert {"flow_map.png", "funnel.png", "variants.png"} <= {p.name for p in (tmp_path / "run" / "figures").iterdir()}
+    # The pseudonyms of the cases listed map back for the consultant, outside the pages (#15).
+    assert (tmp_path / "run" / "private" / "cases_by_deviation_ids.csv").is_file()
 
 
 WORKSHOP = sorted((ROOT / "cem" / "notebooks" / "workshop").glob("*.ipynb"))

@@ -57,3 +57,23 @@ def test_cem_new_from_a_broken_model_writes_nothing(tmp_path, capsys):
     assert main(["new", str(tmp_path / "s"), "--from", str(source)]) == 2
     assert "entity 'garage' does not exist" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_cem_new_writes_a_secret_pseudonym_key_explained_in_study_yaml(tmp_path):
+    """Issue #15: `cem new`'s study.yaml did not mention the key, so pseudonyms changed every run."""
+    import stat
+
+    from cem.privacy import pseudonym_key
+    from cem.readers import read_study_config
+    from cem.scaffold import new_study
+
+    new_study(tmp_path / "a")
+    new_study(tmp_path / "b", example="solar")
+    text = (tmp_path / "a" / "study.yaml").read_text(encoding="utf-8")
+    assert "KEEP IT SECRET" in text and "pseudonym" in text.lower() and "private/<list>_ids.csv" in text
+    config, problems, _ = read_study_config(tmp_path / "a" / "study.yaml", tmp_path / "a")
+    assert problems == [] and len(config["pseudonym_key"]) == 32
+    other, _, _ = read_study_config(tmp_path / "b" / "study.yaml", tmp_path / "b")
+    assert other["pseudonym_key"] != config["pseudonym_key"]  # each study its own secret
+    assert pseudonym_key(config) == (config["pseudonym_key"], "study.yaml")
+    assert stat.S_IMODE((tmp_path / "a" / "study.yaml").stat().st_mode) == 0o600

@@ -69,13 +69,12 @@ def _pseudonymise_failure(result, log_lines, study_path):
     """Replace the customer ids a failure's messages quote by their pseudonyms (:mod:`cem.privacy`).
 
     Error texts go to index.html, run.json and log.txt, which travel with the report; the
-    pseudonym lets the consultant, who holds the key, find the row.
+    pseudonym lets the consultant, who holds the key, find the row. Ids of every length are
+    replaced (:func:`cem.privacy.scrub_ids`), from every data file, XES logs and the columns
+    study.yaml maps to ``customer_id`` / ``respondent_id`` included.
     """
-    from ..privacy import pseudonym_key, pseudonymise
+    from ..privacy import pseudonym_key, scrub_ids
 
-    ids = _customer_ids(study_path)
-    if not ids:
-        return
     config = {}
     try:
         from ..readers import read_yaml
@@ -84,33 +83,37 @@ def _pseudonymise_failure(result, log_lines, study_path):
         config = (read_yaml(sy, "study settings")[0] or {}) if sy.is_file() else {}
     except Exception:  # unreadable settings: a random key still hides the ids
         config = {}
-    key, _ = pseudonym_key(config if isinstance(config, dict) else {})
-
-    def scrub(text):
-        def quoted(m):
-            return m.group(1) + pseudonymise(m.group(2), key) + m.group(1) if m.group(2) in ids else m.group(0)
-
-        def bare(m):
-            token = m.group(0)
-            core = token.rstrip(".!?/")  # a sentence's full stop is not part of the id
-            if token in ids:
-                return pseudonymise(token, key)
-            return pseudonymise(core, key) + token[len(core):] if core in ids else token
-
-        text = re.sub(r"(['\"`])([^'\"`\n]{1,200})\1", quoted, text)
-        return re.sub(r"[^\s'\"`(),;:=\[\]{}<>]{4,}", bare, text)
-
-    result.errors = [scrub(e) for e in result.errors]
-    log_lines[:] = [scrub(line) for line in log_lines]
+    config = config if isinstance(config, dict) else {}
+    ids = _customer_ids(study_path, _mapped_id_columns(config))
+    if not ids:
+        return
+    key, _ = pseudonym_key(config)
+    result.errors = [scrub_ids(e, ids, key) for e in result.errors]
+    log_lines[:] = [scrub_ids(line, ids, key) for line in log_lines]
 
 
 #: Columns that hold the id of a customer or respondent in a study's data files.
 _ID_COLUMNS = ("customer_id", "respondent_id", "case:concept:name", "case_id", "ResponseId")
 
 
-def _customer_ids(study_path):
-    """Every customer or respondent id in a study's tabular data files (a set of strings)."""
+def _mapped_id_columns(config):
+    """The columns of the data files that study.yaml's ``mappings`` name as customer or respondent ids."""
+    found = []
+    mappings = config.get("mappings") if isinstance(config.get("mappings"), dict) else {}
+    for section in mappings.values():
+        if isinstance(section, dict):
+            found += [str(v) for k, v in section.items() if k in ("customer_id", "respondent_id", "case_id")
+                      and isinstance(v, (str, int))]
+    return tuple(found)
+
+
+def _customer_ids(study_path, more_columns=()):
+    """Every customer or respondent id in a study's data files (a set of strings): the id columns
+    (:data:`_ID_COLUMNS` and ``more_columns``) of its CSV and Parquet files, and the case ids
+    (trace ``concept:name``) of its XES logs."""
     import pandas as pd
+
+    columns = set(_ID_COLUMNS) | set(more_columns)
 
     folder = Path(study_path)
     folder = folder if folder.is_dir() else folder.parent
@@ -122,15 +125,20 @@ def _customer_ids(study_path):
         try:
             if name.endswith(".csv"):
                 table = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding_errors="replace",
-                                    usecols=lambda c: str(c).strip() in _ID_COLUMNS) \
+                                    usecols=lambda c: str(c).strip() in columns) \
                     if path.stat().st_size < 5_000_000 else \
                     pd.read_csv(path, dtype=str, encoding_errors="replace",
-                                usecols=lambda c: str(c).strip() in _ID_COLUMNS)
+                                usecols=lambda c: str(c).strip() in columns)
             elif name.endswith(".parquet"):
                 import pyarrow.parquet as pq
 
-                cols = [c for c in pq.read_schema(path).names if c in _ID_COLUMNS]
+                cols = [c for c in pq.read_schema(path).names if c in columns]
                 table = pq.read_table(path, columns=cols).to_pandas() if cols else None
+            elif name.endswith((".xes", ".xes.gz")):
+                from ..readers.xes import read_xes
+
+                log = read_xes(path)[0]
+                table = log[[c for c in log.columns if c in columns]]
             else:
                 continue
         except Exception:  # a file the readers refused: its ids stay unknown
