@@ -530,13 +530,18 @@ def _example_content():
             "cem_version": "0", "value_inputs": "", "appendices": []}
 
 
-@functools.lru_cache(maxsize=None)
 def _template():
+    return _template_named("executive.html.j2")
+
+
+@functools.lru_cache(maxsize=None)
+def _template_named(name):
+    """A page template from ``templates/`` beside this module: autoescaped, strict about undefined names."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
                              autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("executive.html.j2")
+    return env.get_template(name)
 
 
 def write_executive(run_dir: str | Path, study: Study | str | Path | None = None, *,
