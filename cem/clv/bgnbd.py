@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._mle import _covariate_effects, _fit_covariate_model, _individual_params, _PurchaseModel
+from ._mle import _covariate_effects, _discounted, _fit_covariate_model, _individual_params, _PurchaseModel
 
 __all__ = ["BGNBD", "fit_bgnbd"]
 
@@ -182,17 +182,59 @@ class BGNBD(_PurchaseModel):
         given, else conditional on each customer's history (FHL 2005, eq. 10)::
 
             E[X(t)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+
+        (:meth:`_while_alive` with ``x = T = 0``; the conditional one times :meth:`prob_alive`).
         """
         if frequency is None:
             r, alpha, a, b = self._p(covariates, covariates.iloc[:, 0] if isinstance(covariates, pd.DataFrame)
                                      else 0)
-            hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
-            return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+            return self._while_alive(t, 0.0, 0.0, r, alpha, a, b)
         r, alpha, a, b = self._p(covariates, frequency)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
-        first = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-        return first * self._alive(x, tx, T, r, alpha, a, b)
+        return self._while_alive(t, x, T, r, alpha, a, b) * self._alive(x, tx, T, r, alpha, a, b)
+
+    @staticmethod
+    def _while_alive(t, x, T, r, alpha, a, b):
+        """Expected purchases in the next ``t`` of a customer alive at ``T`` with ``x`` repeat
+        purchases (FHL 2005, eq. 10 without P(alive))::
+
+            (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)],  z = t/(alpha+T+t)
+
+        computed after Euler's transformation ``2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)``
+        as ``((alpha+T)/(alpha+T+t))^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``: the same number, but
+        finite for the long horizons a discounted sum needs (as ``t`` grows the first form's 2F1
+        overflows while its factor vanishes: NaN).
+
+        Examples
+        --------
+        >>> from scipy import special
+        >>> r, alpha, a, b, x, T, t = 0.8, 4.2, 0.5, 4.0, 5.0, 50.0, 30.0
+        >>> z = t / (alpha + T + t)
+        >>> direct = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (r + x) * special.hyp2f1(r + x, b + x, a + b + x - 1, z))
+        >>> bool(np.isclose(BGNBD._while_alive(t, x, T, r, alpha, a, b), direct, rtol=1e-12))
+        True
+        """
+        c = a + b + x - 1
+        with np.errstate(over="ignore"):
+            return c / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (a - 1)
+                                  * special.hyp2f1(c - r - x, a - 1, c, t / (alpha + T + t)))
+
+    def dert(self, discount_rate, frequency, recency, T, covariates=None):
+        """Discounted expected residual purchases at a continuous ``discount_rate`` per time unit:
+        ``P(alive) * integral_0^inf rate exp(-rate t) E(t | alive) dt`` by Gauss-Laguerre quadrature
+        (:func:`cem.clv._mle._discounted`; BG/NBD has no closed form). The integral depends on the
+        customer through ``x`` and ``T`` only: without covariates it is computed once per distinct
+        pair (64 2F1 each), so 200,000 customers take a second or two, not minutes.
+        """
+        r, alpha, a, b = self._p(covariates, frequency)
+        x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
+        alive = self._alive(x, tx, T, r, alpha, a, b)
+        if all(np.ndim(p) == 0 for p in (r, alpha, a, b)):
+            keys, inv = np.unique(np.column_stack([x.ravel(), T.ravel()]), axis=0, return_inverse=True)
+            ux, uT = keys[:, 0], keys[:, 1]
+            per = _discounted(lambda h: self._while_alive(h, ux, uT, r, alpha, a, b), discount_rate)
+            return per[inv.ravel()].reshape(x.shape) * alive
+        return _discounted(lambda h: self._while_alive(h, x, T, r, alpha, a, b), discount_rate) * alive
 
     def prob_alive(self, frequency, recency, T, covariates=None):
         """Probability each customer is still alive at the end of observation (FHL 2005, eq. 11)::

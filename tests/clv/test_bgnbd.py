@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from cem.clv import fit_bgnbd, rfm
+from cem.clv import BGNBD, fit_bgnbd, rfm
 from cem.synth import transactions
 
 
@@ -73,3 +73,49 @@ def test_bgnbd_with_covariates_on_cdnow_like_data(cdnow):
     assert list(p.columns) == ["expected_purchases", "prob_alive", "dert"]
     assert p["expected_purchases"].sum() == pytest.approx(m.expected_purchases(39, s["frequency"], s["recency"],
                                                                                s["T"]).sum(), rel=0.02)
+
+
+def test_the_grouped_likelihood_without_covariates_is_the_per_customer_one():
+    # _plain_objective sums the frequency-only terms once per distinct x: the same value and gradient.
+    import numpy as np
+
+    from cem.clv.bgnbd import _objective
+
+    rng = np.random.default_rng(3)
+    n = 600
+    x = rng.poisson(1.5, n).astype(float)
+    T = rng.uniform(10, 50, n)
+    tx = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    w = rng.integers(1, 5, n).astype(float)
+    X = rng.normal(size=(n, 1))
+    plain, general = _objective(x, tx, T, w, X[:, :0], X[:, :0]), _objective(x, tx, T, w, X, X)
+    for v in (np.log([0.4, 5.0, 0.9, 2.0]), np.log([2.0, 0.5, 3.0, 0.2])):
+        value, grad = plain(v)
+        value_c, grad_c = general(np.r_[v, 0.0, 0.0])
+        assert value == pytest.approx(value_c, rel=1e-12)
+        assert np.allclose(grad, grad_c[:4], rtol=1e-10, atol=1e-8)
+
+
+def test_dert_is_finite_for_every_customer_and_matches_the_discounted_expectation():
+    # With a < 1 the conditional expectation's 2F1 overflows at the long horizons of the quadrature
+    # unless transformed (Euler): DERT was NaN or inf for some customers before.
+    import numpy as np
+
+    from cem.clv._mle import _discounted
+
+    m = BGNBD(params={"r": 0.82, "alpha": 4.2, "a": 0.5, "b": 4.0}, loglik=0.0, n=1)
+    x = np.array([0, 1, 5, 40, 120, 120], dtype=float)
+    T = np.array([30, 50, 80, 100, 104, 104], dtype=float)
+    tx = np.array([0, 20, 70, 99, 103, 103], dtype=float)
+    d = m.dert(0.15 / 52, x, tx, T)
+    assert np.all(np.isfinite(d)) and np.all(d > 0) and d[4] == d[5]
+    # The same as discounting the expectation at horizons where the untransformed formula holds.
+    short = _discounted(lambda h: m.expected_purchases(np.minimum(h, 2000.0), x, tx, T), 0.5)
+    assert np.allclose(m.dert(0.5, x, tx, T), short, rtol=1e-6)
+    # E(t) through Euler's transformation is FHL's eq. 10 where both are finite.
+    from scipy import special
+
+    r, alpha, a, b, t = 0.82, 4.2, 0.5, 4.0, 39.0
+    z = t / (alpha + T + t)
+    eq10 = (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (r + x) * special.hyp2f1(r + x, b + x, a + b + x - 1, z))
+    assert np.allclose(m.expected_purchases(t, x, tx, T), eq10 * m.prob_alive(x, tx, T), rtol=1e-10)
