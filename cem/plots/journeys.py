@@ -190,7 +190,7 @@ def variants_chart(variants: pd.DataFrame, *, ax: Axes | None = None, top: int =
         for v in head["variant"]:
             parts = [lookup.get(p, p) for p in str(v).split(" > ")]
             text = " > ".join(parts) if len(parts) <= 6 else " > ".join(parts[:3] + ["..."] + parts[-2:])
-            labels.append("\n".join(_wrap(text, width, 2)))
+            labels.append("\n".join(_wrap(text, width, 3)))
         ax.set_yticks(y, labels)
         ax.set_ylim(len(head) - 0.5, -0.5)
         ax.xaxis.set_major_formatter(percent_formatter(scale=100))

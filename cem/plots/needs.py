@@ -240,7 +240,7 @@ def needs_heatmap(G: nx.MultiDiGraph, opp: pd.DataFrame | None = None, *, ax: Ax
                     ax.text(j, i, f"{M[i, j]:.0f}", ha="center", va="center", fontsize=m.small,
                             color="white" if M[i, j] > 0.6 * vmax else PALETTE["ink"])
         ax.set_yticks(range(len(steps)), ["\n".join(_wrap(G.nodes[s].get("name", s), 34, 2)) for s in steps])
-        ax.set_xticks(range(len(actors)), ["\n".join(_wrap(G.nodes[a].get("name", a), 12, 3)) for a in actors])
+        ax.set_xticks(range(len(actors)), ["\n".join(_wrap(G.nodes[a].get("name", a), 10, 3)) for a in actors])
         ax.xaxis.tick_top()
         ax.tick_params(axis="both", length=0)
         ax.spines[:].set_visible(False)

@@ -38,9 +38,9 @@ _NAME_WIDTH, _NAME_LINES = 30, 2
 def _step_labels(values, names=None):
     """Each row's step name (the ``name`` column, else ``names``, else the id), wrapped."""
     lookup = step_names(names)
-    name = values["name"] if "name" in values else values["step"].map(lookup)
-    name = name.fillna(values["step"].map(lookup)).fillna(values["step"])
-    return ["\n".join(_wrap(n, _NAME_WIDTH, _NAME_LINES)) for n in name]
+    given = values["name"] if "name" in values else [None] * len(values)
+    labels = [n if isinstance(n, str) and n.strip() else lookup.get(str(s), str(s)) for s, n in zip(values["step"], given)]
+    return ["\n".join(_wrap(n, _NAME_WIDTH, _NAME_LINES)) for n in labels]
 
 
 def _rows_height(n, size):
