@@ -81,18 +81,39 @@ def test_value_notebook(tmp_path):
     assert metrics["lowest_experience"]["step"] == "S_dispose"  # the end of life nobody designed
 
 
-def test_lifetime_value_notebook_finds_the_planted_step_and_reproduces_cdnow(tmp_path):
-    metrics = run("04_lifetime_value.ipynb", "payroll", tmp_path / "run")["lifetime_value"]
+def test_lifetime_value_notebook_values_a_contractual_study_and_finds_the_planted_step(tmp_path):
+    out = tmp_path / "run"
+    everything = run("04_lifetime_value.ipynb", "payroll", out)
+    metrics, vm = everything["lifetime_value"], everything["value_model"]
     truth = json.loads((EXAMPLES / "payroll" / "synth_truth.json").read_text())
-    assert metrics["top_step_at_stake"]["step"] == truth["planted_step"]
-    # The planted effect (a rating point multiplies the dropout rate by exp(effect)) is recovered.
+    # payroll's study.yaml: relationship: contractual, period: month -> the sBG, its renewal curves.
+    assert metrics["relationship"] == "contractual" and metrics["model"] == vm["model"] == "sBG"
+    assert metrics["renewals"]["period"] == "month" and metrics["renewals"]["customers"] == vm["customers"]
+    assert abs(metrics["renewals"]["observed_survival_last"] - metrics["renewals"]["model_survival_last"]) < 0.05
+    assert {"survival.png", "retention.png", "value_at_stake.png"} <= {p.name for p in (out / "figures").iterdir()}
+    assert metrics["total_clv"] == vm["base_value"] > 0
+    top = vm["at_stake"][0]
+    assert metrics["top_step_at_stake"]["step"] == top["step"] == truth["planted_step"] and top["low"] > 0
+    # The planted effect (a rating point multiplies the churn probabilities' alpha by exp(effect)) is recovered.
     effect = metrics["step_effects"][truth["planted_step"]]
     planted = truth["transactions"]["dropout_effect"]["per_rating_point"]
     assert effect["ci_low"] < planted < effect["ci_high"]
-    assert {k: round(v, 3) for k, v in metrics["cdnow_bgnbd"].items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793,
-                                                                          "b": 2.426}
-    assert metrics["total_clv"] > 0
-    assert (tmp_path / "run" / "private" / "win_back_ids.csv").is_file()  # the win-back list's way back (#15)
+    shown = json.dumps(nbformat.read(str(tmp_path / "04_lifetime_value.ipynb.out.ipynb"), as_version=4)["cells"])
+    assert "CDNOW" not in shown and "cdnow" not in shown  # no other company's data in a client's report
+    assert (out / "private" / "win_back_ids.csv").is_file()  # the win-back list's way back (#15)
+
+
+def test_methods_notebook_reproduces_published_estimates_on_real_data(tmp_path):
+    """cem's evidence on real published data, kept out of client reports (issue #15)."""
+    ensure_kernel("cem")
+    out = tmp_path / "run"
+    path = ROOT / "cem" / "notebooks" / "methods" / "real_data.ipynb"
+    pm.execute_notebook(str(path), str(tmp_path / "real_data.out.ipynb"), parameters={"output_dir": str(out)},
+                        kernel_name="cem", cwd=str(path.parent), progress_bar=False)
+    metrics = json.loads((out / "metrics.json").read_text())["methods_real_data"]
+    checks = metrics["checks"]
+    assert len(checks) >= 8 and all(c["matches"] for c in checks), [c for c in checks if not c["matches"]]
+    assert {c["data"] for c in checks} >= {"CDNOW", "grocery", "sBG regular", "sBG high end", "donations"}
 
 
 def test_actual_vs_designed_notebook_on_the_real_help_desk_log(tmp_path):
@@ -142,7 +163,7 @@ def test_one_value_model_on_every_page(tmp_path):
     """The summary, value by step and lifetime value pages of a run show one base value: the run's value model."""
     out = tmp_path / "run"
     for notebook in ("00_summary.ipynb", "03_value_by_step.ipynb", "04_lifetime_value.ipynb"):
-        metrics = run(notebook, "solar", out, cdnow_path="") if notebook.startswith("04") else run(notebook, "solar", out)
+        metrics = run(notebook, "solar", out)
     vm = metrics["value_model"]
     assert vm["model"] in {"Pareto/NBD", "BG/NBD", "MBG/NBD"} and vm["base_low"] < vm["base_value"] < vm["base_high"]
     assert metrics["lifetime_value"]["total_clv"] == vm["base_value"]

@@ -609,7 +609,9 @@ def _contract_values(study, value):
         s = _bgbb_summary(histories)
         alive = np.asarray(model.prob_alive(s["frequency"], s["recency"], s["n_periods"]), dtype=float)
         kept = clv
+    unit = terms["margin"] * histories["spend"].to_numpy()
     return pd.DataFrame({"clv": clv, "p_alive": alive,
+                         "derl": np.divide(clv, unit, out=np.zeros(len(histories)), where=unit > 0),
                          "next_year": _expected_paid(value.model, model, histories, int(per_year), covariates),
                          "frequency": histories["paid"] - 1, "periods": histories["periods"],
                          "spend": histories["spend"], "value_if_kept": kept}, index=histories.index)
@@ -658,10 +660,12 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        By customer: ``clv``, ``p_alive``, ``next_year`` (expected purchases), ``frequency``.
+        By customer: ``clv``, ``p_alive``, ``next_year`` (expected purchases), ``frequency``,
+        ``value_if_kept`` (the ``clv`` at their last pace: what a quiet customer is worth back).
         A contractual study's (sBG, BG/BB): ``clv`` (residual value), ``p_alive`` (1 under
         contract, 0 cancelled; BG/BB's probability), ``next_year`` (expected paid periods in the
-        next year), ``frequency`` (paid periods after the first), ``periods``, ``spend`` (per
+        next year), ``derl`` (discounted expected paid periods to come over the horizon; 0 once
+        cancelled), ``frequency`` (paid periods after the first), ``periods``, ``spend`` (per
         period) and ``value_if_kept``: margin x spend x the DERL over the horizon of a customer like
         them (their covariates) who has just paid their first period: what winning back a
         cancelled customer would be worth.
@@ -696,8 +700,8 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     terms = study_terms(study)
     given = _Given(model, None if covariates is None else {"dropout": covariates})
     alive = (model.prob_alive(summary["frequency"], summary["recency"], summary["T"], **given.given))
-    return pd.DataFrame({"clv": _customer_values(model, spend, summary, covariates, terms),
-                         "p_alive": np.asarray(alive, dtype=float),
+    clv = _customer_values(model, spend, summary, covariates, terms)
+    return pd.DataFrame({"clv": clv, "p_alive": np.asarray(alive, dtype=float),
                          "next_year": np.asarray(given.expected_purchases(52, summary["frequency"], summary["recency"],
                                                                           summary["T"]), dtype=float),
-                         "frequency": summary["frequency"]}, index=summary.index)
+                         "frequency": summary["frequency"], "value_if_kept": clv}, index=summary.index)
