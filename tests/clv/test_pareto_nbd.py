@@ -139,3 +139,20 @@ def test_a_covariate_that_is_not_there_or_not_numeric_is_refused(apparel):
         fit_pareto_nbd(s, covariates=cov.assign(Gender=cov["Gender"].map({0.0: "m", 1.0: "f"})))
     with pytest.raises(InputError, match="the processes are"):
         fit_pareto_nbd(s, covariates={"life": cov})
+
+
+def test_integrals_once_per_distinct_pair_give_the_per_customer_gradient():
+    # Without covariates each 2F1 is evaluated once per distinct (x, t_x) and (x, T) (_Pairs):
+    # the same value and gradient as customer by customer (covariates at zero take that path).
+    rng = np.random.default_rng(11)
+    n = 500
+    x = rng.poisson(2.0, n).astype(float)
+    T = np.round(rng.uniform(20, 60, n))  # whole weeks: many customers share their pairs
+    tx = np.where(x > 0, np.round(T * rng.uniform(0, 1, n)), 0.0)
+    w = rng.integers(1, 4, n).astype(float)
+    X = rng.normal(size=(n, 1))
+    for v in (np.log([0.7, 8.0, 1.3, 15.0]), np.log([0.7, 20.0, 1.3, 5.0])):  # alpha below and above beta
+        value, grad = _objective(x, tx, T, w, X[:, :0], X[:, :0])(v)
+        value_c, grad_c = _objective(x, tx, T, w, X, X)(np.r_[v, 0.0, 0.0])
+        assert value == pytest.approx(value_c, rel=1e-12)
+        assert np.allclose(grad, grad_c[:4], rtol=1e-9, atol=1e-7)
