@@ -236,7 +236,8 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
     Parameters
     ----------
     table : pandas.DataFrame
-        The analysis' table; a meaningful index (not 0, 1, 2, ...) becomes the first columns.
+        The analysis' table; a named index, or one of labels, becomes the first columns; row
+        numbers (an unnamed integer index) are never shown.
     graph : networkx.MultiDiGraph, optional
         The model: cells holding a node id (or a ", "-list of them) in id columns (``step``,
         ``need_id``, ``top_needs``, ...) are shown as the node's name or statement.
@@ -272,7 +273,9 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
     answers: respondents who answered. rating: mean rating (1-5) customers gave the step's touchpoints. – : no value (not measured, or the measure does not apply here).
     """
     df = table
-    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None or df.index.nlevels > 1:
+    # A row number (an unnamed integer index, kept from a filter or not) is never shown; a named
+    # index, or one of labels (a group), is a column.
+    if df.index.nlevels > 1 or df.index.name is not None or not pd.api.types.is_integer_dtype(df.index):
         if df.index.nlevels == 1 and df.index.name is None:
             df = df.rename_axis("group")
         df = df.reset_index()

@@ -113,3 +113,14 @@ def test_examples_have_real_gaps():
     payroll = find_gaps(load_model(EXAMPLES / "payroll"))
     assert {"dispose", "next_cycle"} <= {e.split("no '")[1].split("'")[0].replace(" ", "_")
                                          for e in payroll.query("gap == 'missing_stage'")["explanation"]}
+
+
+def test_gap_list_titles_each_gap_for_a_client():
+    from cem.gaps import gap_list
+    from conftest import EXAMPLES
+
+    G = load_model(EXAMPLES / "solar")
+    gaps = find_gaps(G)
+    shown = gap_list(gaps)
+    assert list(shown.columns) == ["title", "severity", "step", "explanation"] and len(shown) == len(gaps)
+    assert set(shown["title"]) <= set(GAP_TYPES.values())

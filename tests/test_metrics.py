@@ -30,3 +30,13 @@ def test_a_table_is_written_under_a_safe_name_with_formulas_neutralised(tmp_path
     assert path.read_text().splitlines() == ["id,step,score", "a,S1,1.5", "'+b,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-2.0"]
     path = metrics.save_table(table, tmp_path, "plain", index=False)
     assert path.read_text().splitlines()[0] == "step,score"
+
+
+def test_journeys_metrics_on_a_hand_made_log():
+    events = pd.DataFrame({"customer_id": ["a", "a", "b", "c"]})
+    m = metrics.journeys_metrics(events, pd.DataFrame(index=range(4)), pd.DataFrame({"share": [0.6, 0.4]}),
+                                 {"designed_share": 0.71234, "mean_fitness": 0.5}, pd.DataFrame({"days": [1.0, 2.0, 9.0]}),
+                                 rows_left_out=3, unmapped=1)
+    assert m == {"events": 4, "cases": 3, "dfg_edges": 4, "variants": 2, "top_variant_share": 0.6,
+                 "designed_share": 0.7123, "mean_fitness": 0.5, "median_days": 2.0, "rows_left_out": 3,
+                 "unmapped_events": 1}

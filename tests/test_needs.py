@@ -170,3 +170,23 @@ def test_metrics(planted):
     assert m["respondents"] == 400 and m["top_opportunity"]["need_id"] in truth["underserved"]
     assert m["outcome_segments"]["k"] == 2
     json.dumps(m)  # serialisable as it is
+
+
+def test_a_segment_run_shows_its_own_blank_answers():
+    """#15: a segment of 96 respondents was shown the whole survey's 101 blank answers."""
+    from cem import load_study
+    from cem.needs import survey_notes
+
+    whole = load_study(EXAMPLES / "solar")
+    blank = next((w for w in whole.data_warnings("survey") if "blank answers" in w), None)
+    assert blank is not None
+    value = whole.survey()["segment"].dropna().iloc[0]
+    part = load_study(EXAMPLES / "solar", segment=["segment", value])
+    answers = part.survey()
+    own = int(answers[["importance", "satisfaction"]].isna().sum().sum())
+    notes = survey_notes(part.data_warnings("survey"), answers, segment=["segment", value])
+    line = next(w for w in notes if "blank answers" in w)
+    import re
+
+    assert re.search(rf"\b{own} answers? of this segment \(segment = {re.escape(str(value))}\)", line), line
+    assert own < int(re.search(r"(\d+) answers? (?:is|are) blank", blank).group(1))

@@ -83,3 +83,44 @@ def test_when_nothing_measured_stands_out_the_next_evidence_ranks(write_model, t
     plan = priorities(load_study(study_dir))
     assert plan.basis == "nothing stands out in the unmet need; ranked by gaps in the design"
     assert len(plan) > 0 and plan.table["priority"].sum() > 0
+
+
+def test_on_the_help_desk_log_every_listed_step_has_evidence_above_the_threshold_and_no_negative_drop_off():
+    """#15: the help-desk summary listed a step with 0.1 % rework and a drop-off of -37.093."""
+    from cem.summary import MIN_REWORK, fix_first_table
+
+    plan = priorities(load_study(HELPDESK), None, top=5)
+    assert plan.basis.startswith("rework in the event log")
+    assert len(plan) and (plan.table["rework"] >= MIN_REWORK).all()
+    assert not (plan.table["drop_off"] < 0).any()
+    shown = fix_first_table(plan)
+    assert "at_stake" not in shown.columns and "5 %" in explain_priorities(plan)
+
+
+def test_defined_drop_off_leaves_out_what_more_customers_reach():
+    import pandas as pd
+
+    from cem.summary import defined_drop_off
+
+    # The help-desk funnel: 118 tickets reported, 4,495 classified (everyone, reported or not).
+    f = pd.DataFrame({"step": ["H_report", "H_classify", "H_taken", "H_wait", "H_resolved"],
+                      "customers": [118, 4495, 4285, 1240, 4571]})
+    f["share"] = f["customers"] / 118
+    f["drop_off"] = 1 - f["customers"] / f["customers"].shift()
+    out = defined_drop_off(f)
+    assert out["drop_off"].round(3).tolist()[1:] == [pytest.approx(float("nan"), nan_ok=True), 0.047, 0.711,
+                                                     pytest.approx(float("nan"), nan_ok=True)]
+    assert out["share"].notna().tolist() == [True, False, False, False, False]
+
+
+def test_an_interval_through_zero_reads_no_measurable_effect():
+    import pandas as pd
+
+    from cem.summary import Priorities, fix_first_table
+
+    t = pd.DataFrame({"rank": [1, 2, 3], "name": ["A", "B", "C"], "stage": ["use"] * 3, "priority": [0.5, 0.3, 0.2],
+                      "at_stake": [900.0, -573141.0, 5.0], "at_stake_low": [100.0, -1759308.0, -10.0],
+                      "at_stake_high": [2000.0, 456107.0, 20.0], "significant": [True, False, False]})
+    shown = fix_first_table(Priorities(t, "x", currency="EUR"))
+    assert shown["at_stake"].tolist() == [900.0, "no measurable effect", "no measurable effect"]
+    assert shown["at_stake_interval"].tolist()[1] == "-1,759,308 to 456,107"

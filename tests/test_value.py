@@ -60,3 +60,17 @@ def test_examples_value_and_metrics():
     m = value_metrics(v)
     assert m["steps"] == 13 and m["largest_drop_off"]["step"] != v["step"].iloc[-1]
     assert m["cost_to_serve"] > 0
+
+
+def test_the_end_of_a_service_journey_is_not_its_weakest_step():
+    """#15: the help desk's 'Confirm the ticket is closed' converts nobody to the upgrade the design
+    puts after it, because tickets that need an upgrade get it before they close."""
+    from conftest import HELPDESK
+    from cem.value import MIN_THROUGH, defined_conversion
+
+    study = load_study(HELPDESK)
+    values = step_value(study.graph, events=study.events())
+    closed = values.set_index("step").loc["H_closed"]
+    assert closed["conversion"] == 0 and closed["through"] < MIN_THROUGH
+    assert value_metrics(values)["largest_drop_off"]["step"] != "H_closed"
+    assert np.isnan(defined_conversion(values)[values["step"] == "H_closed"]).all()
