@@ -21,8 +21,7 @@ from ..readers.transactions import (
     MIN_FIT_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     MIN_SPEND_CUSTOMERS,
-    occasion_totals,
-    purchase_occasions,
+    customer_totals,
     too_few_to_fit,
 )
 
@@ -66,9 +65,22 @@ def _naive_utc(dates):
     return dates
 
 
-def _purchases(transactions, customer, date, amount, end, freq):
-    """The purchase occasions of the transactions up to ``end`` (see
-    :func:`cem.readers.transactions.purchase_occasions`)."""
+def _customer_codes(ids):
+    """Integer codes of customer ids and the ids, in order of first appearance; hashed once.
+
+    Integer ids are hashed as integers (``pd.factorize``); text ids, whatever their storage
+    (Python objects or Arrow strings), are hashed once too; a categorical column is free. The
+    ids are never sorted: sorting text costs far more than hashing it.
+    """
+    return pd.factorize(ids, sort=False)
+
+
+def _totals(transactions, customer, date, amount, end, freq):
+    """Per-customer purchase totals of the transactions up to ``end`` (see
+    :func:`cem.readers.transactions.customer_totals`).
+
+    Transactions in any order: nothing here sorts rows, and the one sort is of integer keys.
+    """
     dates = _naive_utc(transactions[date])
     end = _naive_utc(pd.Timestamp(end)) if end is not None else dates.max()
     step = _unit_days(freq)
@@ -79,10 +91,10 @@ def _purchases(transactions, customer, date, amount, end, freq):
         day = day[keep]
     period = day // int(step) if step == int(step) else np.floor(day / step).astype(np.int64)
     ids = transactions[customer] if keep.all() else transactions.loc[keep, customer]
-    codes, uniques = pd.factorize(ids, sort=False)
+    codes, uniques = _customer_codes(ids)
     amounts = (transactions[amount].to_numpy(dtype=float)[keep] if amount is not None else np.zeros(len(codes)))
-    occ = purchase_occasions(codes, period, amounts, len(uniques), has_amount=amount is not None)
-    return (*occ, uniques, end_day, step)
+    totals, stats = customer_totals(codes, period, amounts, len(uniques), has_amount=amount is not None)
+    return totals, stats, uniques, end_day, step
 
 
 def rfm(transactions: pd.DataFrame, customer: str = "customer_id", date: str = "date", amount: str | None = "amount",
@@ -143,23 +155,16 @@ def rfm(transactions: pd.DataFrame, customer: str = "customer_id", date: str = "
     >>> refunds
     {'refunds': 1, 'netted_earlier': 1, 'unmatched': 0, 'returns': 0, 'customers_without_purchase': 0}
     """
-    occ_c, occ_p, occ_amount, stats, uniques, end_day, step = _purchases(transactions, customer, date, amount,
-                                                                          end, freq)
+    totals, stats, uniques, end_day, step = _totals(transactions, customer, date, amount, end, freq)
     scale = _unit_days(unit or freq)
-    n = len(uniques)
-    n_occ, frequency, monetary, first_idx = occasion_totals(occ_c, occ_amount, n)
-    first_p = np.zeros(n, dtype=np.int64)
-    last_p = np.zeros(n, dtype=np.int64)
-    if len(occ_c):
-        first_p[occ_c[first_idx]] = occ_p[first_idx]
-        last_idx = np.r_[first_idx[1:] - 1, len(occ_p) - 1]
-        last_p[occ_c[last_idx]] = occ_p[last_idx]
+    n_occ, first_p, last_p = totals["n_occ"], totals["first"], totals["last"]
     # Recency and T from the periods' starts, in the unit asked for.
     recency = (last_p - first_p) * step / scale
     T = (np.floor(end_day / step) - first_p) * step / scale
-    out = pd.DataFrame({"frequency": frequency.astype(int), "recency": recency.astype(float), "T": T.astype(float),
-                        "monetary_value": monetary, "first": pd.to_datetime(first_p * step, unit="D"),
-                        "n_transactions": stats.pop("n_transactions")}, index=pd.Index(uniques, name=customer))
+    out = pd.DataFrame({"frequency": totals["frequency"].astype(int), "recency": recency.astype(float),
+                        "T": T.astype(float), "monetary_value": totals["monetary"],
+                        "first": pd.to_datetime(first_p * step, unit="D"),
+                        "n_transactions": totals["n_transactions"]}, index=pd.Index(uniques, name=customer))
     bought = n_occ > 0
     if not bought.all():  # customers whose every transaction was refunded made no purchase
         out = out[bought]
@@ -198,11 +203,10 @@ def calibration_holdout(transactions: pd.DataFrame, calibration_end: str | pd.Ti
     cal = rfm(transactions, customer, date, amount, end=cal_end, freq=freq, unit=unit)
     later = transactions[((dates > cal_end) & (dates <= hold_end)).to_numpy()]
     if len(later):
-        occ_c, _, occ_amount, _, uniques, _, _ = _purchases(later, customer, date, amount, hold_end, freq)
-        n_occ = np.bincount(occ_c, minlength=len(uniques))
+        totals, _, uniques, _, _ = _totals(later, customer, date, amount, hold_end, freq)
+        n_occ = totals["n_occ"]
         counts = pd.Series(n_occ, index=uniques)
-        spend = (pd.Series(np.bincount(occ_c, weights=occ_amount, minlength=len(uniques)) / np.maximum(n_occ, 1),
-                           index=uniques) if amount is not None else None)
+        spend = (pd.Series(totals["spend"] / np.maximum(n_occ, 1), index=uniques) if amount is not None else None)
     else:
         counts, spend = pd.Series(dtype=float), None
     cal["frequency_holdout"] = counts.reindex(cal.index).fillna(0).astype(int)

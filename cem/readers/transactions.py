@@ -37,6 +37,7 @@ __all__ = [
     "MIN_SPEND_CUSTOMERS",
     "purchase_occasions",
     "occasion_totals",
+    "customer_totals",
     "too_few_to_fit",
     "read_transactions",
     "read_cdnow",
@@ -171,6 +172,97 @@ def occasion_totals(occ_c: np.ndarray, occ_amount: np.ndarray,
     return n_occ, frequency, monetary, first_idx
 
 
+def customer_totals(codes: np.ndarray, period: np.ndarray, amounts: np.ndarray, n_customers: int,
+                    has_amount: bool = True) -> tuple[dict, dict]:
+    """Per customer: purchase occasions, first and last period, repeat spend; what :func:`cem.clv.rfm`
+    and the warnings of :func:`read_transactions` summarise, with the rules of :func:`purchase_occasions`.
+
+    Transactions may come in any order. Without refunds (no amount below zero) every occasion is
+    a purchase and nothing is netted, so no occasion needs to be placed after another: one sort
+    of the integer keys ``customer x period`` (values only, no permutation) gives the occasions,
+    and per-customer sums are :func:`numpy.bincount` over the transactions. That is O(n) plus one
+    SIMD sort of n integers, several times faster than sorting the transactions themselves. With
+    refunds, the occasions are netted in order (:func:`purchase_occasions`, one stable argsort).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Each transaction's customer, as a code ``0 .. n_customers - 1``.
+    period : numpy.ndarray of int
+        Each transaction's period (day, week, ...).
+    amounts : numpy.ndarray of float
+    n_customers : int
+    has_amount : bool
+        False when there are no amounts (counts only).
+
+    Returns
+    -------
+    totals : dict of numpy.ndarray
+        Each of length ``n_customers``: ``n_occ`` (purchase occasions, 0: none), ``frequency``
+        (repeat occasions), ``monetary`` (mean net amount of the repeat occasions, 0 without),
+        ``first`` and ``last`` (period of the first and last purchase occasion, 0 without),
+        ``spend`` (net amount of all purchase occasions), ``n_transactions``.
+    stats : dict
+        The netting's counts, as :func:`purchase_occasions` gives them (without ``n_transactions``).
+
+    Examples
+    --------
+    >>> totals, stats = customer_totals(np.array([1, 0, 0, 0]), np.array([3, 8, 1, 1]),
+    ...                                 np.array([7.0, 20.0, 10.0, 5.0]), 2)
+    >>> {k: v.tolist() for k, v in totals.items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'n_occ': [2, 1], 'frequency': [1, 0], 'monetary': [20.0, 0.0], 'first': [1, 3], 'last': [8, 3],
+     'spend': [35.0, 7.0], 'n_transactions': [3, 1]}
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
+    amounts = np.asarray(amounts, dtype=float)
+    n_transactions = np.bincount(codes, minlength=n_customers)
+    first = np.zeros(n_customers, dtype=np.int64)
+    last = np.zeros(n_customers, dtype=np.int64)
+    if has_amount and len(amounts) and (amounts < 0).any():
+        occ_c, occ_p, occ_amount, stats = purchase_occasions(codes, period, amounts, n_customers)
+        stats.pop("n_transactions")
+        n_occ, frequency, monetary, first_idx = occasion_totals(occ_c, occ_amount, n_customers)
+        spend = np.bincount(occ_c, weights=occ_amount, minlength=n_customers)
+        if len(occ_c):
+            first[occ_c[first_idx]] = occ_p[first_idx]
+            last_idx = np.r_[first_idx[1:] - 1, len(occ_p) - 1]
+            last[occ_c[last_idx]] = occ_p[last_idx]
+    else:
+        stats = {"refunds": 0, "netted_earlier": 0, "unmatched": 0, "returns": 0}
+        n_occ = np.zeros(n_customers, dtype=np.int64)
+        monetary = np.zeros(n_customers)
+        spend = np.zeros(n_customers)
+        if len(codes):
+            lo = int(period.min())
+            span = int(period.max()) - lo + 1
+            # The distinct (customer, period) keys, sorted: np.sort of values is a SIMD sort, ten
+            # times faster than the argsort a permutation would need (32-bit keys when they fit).
+            kind = np.int32 if n_customers * span < 2**31 else np.int64
+            key = codes.astype(kind)
+            key *= span
+            key += (period - lo).astype(kind)
+            key.sort()
+            occ = key[np.r_[True, key[1:] != key[:-1]]].astype(np.int64)
+            # Each customer's occasions are the keys in [c * span, (c + 1) * span): their first,
+            # their last and their count, by binary search rather than a division per key.
+            bounds = np.searchsorted(occ, np.arange(n_customers + 1, dtype=np.int64) * span)
+            n_occ = np.diff(bounds)
+            some = n_occ > 0
+            base = np.flatnonzero(some) * span - lo
+            first[some] = occ[bounds[:-1][some]] - base
+            last[some] = occ[bounds[1:][some] - 1] - base
+            if has_amount:
+                # Spend of the repeat occasions: every transaction after the customer's first period.
+                spend = np.bincount(codes, weights=amounts, minlength=n_customers)
+                repeat = period != first[codes]
+                repeat_spend = np.bincount(codes[repeat], weights=amounts[repeat], minlength=n_customers)
+                monetary = np.where(n_occ > 1, repeat_spend / np.maximum(n_occ - 1, 1), 0.0)
+        frequency = np.maximum(n_occ - 1, 0)
+    return ({"n_occ": n_occ, "frequency": frequency, "monetary": monetary, "first": first, "last": last,
+             "spend": spend, "n_transactions": n_transactions}, stats)
+
+
 def too_few_to_fit(summary: pd.DataFrame, frequency: str = "frequency", monetary: str = "monetary_value",
                    spend: bool = True) -> str | None:
     """Why the customer-base models cannot be estimated from these customers; None when they can.
@@ -233,13 +325,10 @@ def _daily_summary(transactions):
     customer with a purchase (the occasions of :func:`cem.clv.rfm` with ``freq="D"``)."""
     codes, uniques = pd.factorize(transactions["customer_id"], sort=False)
     day = transactions["date"].to_numpy().astype("datetime64[D]").astype(np.int64)  # days since 1970, whole
-    occ_c, _, occ_amount, stats = purchase_occasions(codes, day, transactions["amount"].to_numpy(dtype=float),
-                                                     len(uniques))
-    n_occ, frequency, monetary, _ = occasion_totals(occ_c, occ_amount, len(uniques))
-    bought = n_occ > 0
-    stats.pop("n_transactions")
+    totals, stats = customer_totals(codes, day, transactions["amount"].to_numpy(dtype=float), len(uniques))
+    bought = totals["n_occ"] > 0
     stats["customers_without_purchase"] = int((~bought).sum())
-    return pd.DataFrame({"frequency": frequency[bought], "monetary_value": monetary[bought]}), stats
+    return pd.DataFrame({"frequency": totals["frequency"][bought], "monetary_value": totals["monetary"][bought]}), stats
 
 
 def read_transactions(path: str | Path, customer: str = "customer_id", date: str = "date",
