@@ -283,6 +283,9 @@ def test_generated_data_is_known_by_its_truth_file_or_study_yaml(tmp_path):
     assert not load_study(tmp_path).generated
     (tmp_path / "synth_truth.json").write_text("{}")
     assert load_study(tmp_path).generated
+    (tmp_path / "study.yaml").write_text("generated: maybe\n")
+    with pytest.raises(InputError, match="generated must be true or false"):
+        load_study(tmp_path)
 
 
 # --- The run's cache of checked tables (#16 item 2) ---------------------------------------------

@@ -27,7 +27,8 @@ STUDY_KEYS = {
     "segment": ("str", "column of customers.csv or survey.csv that names the segment"),
     "mappings": ("mapping", "column mappings of the data files"),
     "pseudonym_key": ("str", "key of the customer pseudonyms in reports (CEM_PSEUDONYM_KEY wins)"),
-    "generated": ("flag", "true when the study's data is generated (cem synth), not measured: reports say so"),
+    "generated": ("flag", "true or false: whether the study's data is generated (cem synth) rather than measured; "
+                  "reports of generated data say so"),
     "brand": ("brand", "the client's logo and colours on the executive deliverable: {logo: file, colours: [hex, ...]}"),
     "relationship": ("choice", "how customers stay: contractual (they renew each period, churn is seen) or "
                      "non-contractual (they buy when they please, leaving is unseen); non-contractual by default"),
