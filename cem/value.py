@@ -4,8 +4,9 @@
 
 * from the needs (the survey's opportunity table): the importance-weighted satisfaction
   ``experience = sum(I * S) / sum(I * 10)`` (0..1) and the unmet part ``unmet = sum(max(I - S, 0))``;
-* from the events: ``customers`` reaching the step, ``conversion`` (the share of them who also
-  reach a designed next step), ``through`` (of the customers seen at its designed next steps, the
+* from the events: ``customers`` reaching the step, ``conversion`` (the share of them seen later at
+  a step the designed order reaches from it, an optional step skipped or not; the last step's loop
+  back to the start counts customers who came back), ``through`` (of the customers seen at those later steps, the
   share who came from this step: where few did, the next step is a side path and a low conversion
   is no drop-off), ``interactions``, ``cost_to_serve`` (the events' ``cost``, or the
   touchpoint's cost per interaction times the interactions), ``revenue`` and ``net`` (revenue -
@@ -17,20 +18,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .graph import journey_steps, next_steps
 
-if TYPE_CHECKING:
-    import networkx as nx
-
-__all__ = ["step_value", "value_metrics", "defined_conversion", "MIN_THROUGH"]
+__all__ = ["step_value", "value_metrics", "defined_conversion", "MIN_THROUGH", "MIN_DROP_OFF"]
 
 #: Least share of a step's designed successors' customers who came from it for its conversion to
 #: count as a drop-off (:func:`value_metrics`): the end of a service journey, followed in the design
 #: by a step customers reach another way (a help desk's upgrade), is not its weakest step.
 MIN_THROUGH = 0.5
+#: Least share of a step's customers not seen going on for :func:`value_metrics` to name a drop-off.
+MIN_DROP_OFF = 0.05
 
 
 def _needs_part(needs, keys):
@@ -42,6 +43,21 @@ def _needs_part(needs, keys):
     out = pd.DataFrame({"needs": g.size(), "_is": g["_is"].sum(), "_i10": g["_i10"].sum(), "unmet": g["_unmet"].sum()})
     out["experience"] = out["_is"] / out["_i10"].replace(0, np.nan)
     return out
+
+
+def _later_steps(G, step, order):
+    """The steps the designed order reaches from ``step`` without going back through its job's first
+    step, and its direct successors (so the last step's loop back to the start counts customers who
+    came back): a customer seen later at any of them went on, skipping an optional step or not."""
+    succ = set(next_steps(G, step))
+    job = G.nodes[step].get("job")
+    firsts = {s for s in order.nodes if G.nodes[s].get("job") == job and G.nodes[s].get("position") == min(
+        (G.nodes[x].get("position", 0) for x in order.nodes if G.nodes[x].get("job") == job), default=0)}
+    if step in order:
+        sub = order.subgraph(n for n in order.nodes if n not in firsts or n == step)
+        succ |= nx.descendants(sub, step)
+    succ.discard(step)
+    return sorted(succ)
 
 
 def _events_part(G, events, keys, by):
@@ -63,10 +79,14 @@ def _events_part(G, events, keys, by):
     first = e.groupby(seg_keys)["timestamp"].min()
     last = e.groupby(seg_keys)["timestamp"].max()
     conv, through = {}, {}
+    later_steps = {}
+    order = nx.DiGraph((u, v) for u, v, k in G.edges(keys=True) if k == "next")
     for idx in out.index:
         seg, step = (idx if by else (None, idx))
         pre = (seg,) if by else ()
-        succ = next_steps(G, step)
+        succ = later_steps.get(step)
+        if succ is None:
+            succ = later_steps[step] = _later_steps(G, step, order)
         try:
             here = first.loc[pre + (step,)]
         except KeyError:
@@ -175,8 +195,8 @@ def value_metrics(values: pd.DataFrame, value_model: object = None) -> dict:
 
     ``value_model``: the run's value model (:class:`cem.clv.ValueModel`), named with its base value.
     ``largest_drop_off`` is the step of lowest conversion among those whose conversion is a
-    drop-off: not the last step, and at least :data:`MIN_THROUGH` of the customers at its designed
-    next steps came from it.
+    drop-off: not the last step, at least :data:`MIN_THROUGH` of the customers at its later steps
+    came from it, and at least :data:`MIN_DROP_OFF` of its customers do not go on; none otherwise.
 
     Examples
     --------
@@ -196,6 +216,8 @@ def value_metrics(values: pd.DataFrame, value_model: object = None) -> dict:
     inner = values.iloc[:-1]
     if "through" in inner.columns:
         inner = inner[inner["through"] >= MIN_THROUGH]
+    if "conversion" in inner.columns:
+        inner = inner[inner["conversion"] <= 1 - MIN_DROP_OFF]  # nobody to speak of lost: no weakest step
     if "conversion" in inner.columns and inner["conversion"].notna().any():
         drop = inner.loc[inner["conversion"].idxmin()]
         out["largest_drop_off"] = {"step": drop["step"], "name": drop["name"],
