@@ -55,7 +55,16 @@ def inputs():
         "hd_variants": journeys.variants(hd_events, activity="activity"),
         "hd_step_variants": journeys.variants(hd_events, activity="step"),
         "solar_flows": journeys.dfg(events, activity="step"), "solar_funnel": journeys.funnel(events, G),
+        "renewals": _renewals(),
     }
+
+
+def _renewals():
+    """Survival and retention of the payroll example (a contractual study), when cem computes them."""
+    if not hasattr(clv, "renewal_curves"):
+        return None
+    payroll = cem.load_study(EXAMPLES / "payroll")
+    return clv.renewal_curves(payroll, clv.fit_value_model(payroll, draws=10))
 
 
 def _fig(obj):
@@ -121,8 +130,21 @@ def _charts():
     }
 
 
+def _submodule_charts():
+    """Charts public in a module of cem.plots but not (yet) exported by cem.plots itself."""
+    import importlib.util
+
+    found = {}
+    if importlib.util.find_spec("cem.plots.retention") is not None:
+        from cem.plots import retention
+
+        found["survival_chart"] = [lambda d, s: retention.survival_chart(d["renewals"], period="month", size=s)]
+        found["retention_chart"] = [lambda d, s: retention.retention_chart(d["renewals"], period="month", size=s)]
+    return found
+
+
 #: Each public chart's ways of drawing it: ``draw(inputs(), size) -> axes | array of axes | figure``.
-CHARTS = _charts()
+CHARTS = _charts() | _submodule_charts()
 
 
 def figure_of(obj):
