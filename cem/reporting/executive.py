@@ -12,7 +12,8 @@ made from, and writes ``executive.html`` and ``executive.pdf`` into the run's fo
 5. value at stake per step from the run's one value model, each with its 95 % interval: a step
    whose interval includes zero is shown as "no measurable effect", one whose interval is below
    zero as "no measurable gain", never as a negative amount;
-6. what changed against an earlier model (:func:`cem.diff.diff_models`) when one is given,
+6. what changed against an earlier model (:func:`cem.diff.diff_models`; elements of the model and
+   links between them, by name) when one is given,
    otherwise one sentence saying no comparison was made;
 7. the data it rests on (:func:`cem.provenance.data_provenance`), the model's version and hash
    and cem's version; a glossary of every term and abbreviation the page uses; the run's detailed
@@ -257,12 +258,15 @@ def _priorities(run_dir, vm, metrics):
             need = r.get("top_need")
             reasons.append(f"{unmet:.0%} of the journey's unmet need"
                            + (f"; most underserved: “{need}”" if isinstance(need, str) and need else ""))
-        drop = r.get("drop_off")
+        drop, again = r.get("drop_off"), r.get("rework")
+        flow = []
         if pd.notna(drop) and drop > 0:
-            reasons.append(f"{drop:.0%} of customers seen here are not seen at the next step (drop-off)")
-        again = r.get("rework")
+            flow.append(f"{drop:.0%} of customers seen here are not seen at the next step (drop-off)")
         if pd.notna(again) and again > 0:
-            reasons.append(f"{again:.0%} of cases go through it more than once (rework)")
+            # What ranked the steps comes first: rework, when the event log's rework ranked them.
+            flow.insert(0 if "rework" in str(summary.get("basis", "")) else len(flow),
+                        f"{again:.0%} of cases go through it more than once (rework)")
+        reasons += flow
         gaps = r.get("gaps")
         if isinstance(gaps, str) and gaps:
             counts = {s: len(re.findall(rf"(?:^|; ){s}:", gaps)) for s in ("high", "medium", "low")}
@@ -270,7 +274,8 @@ def _priorities(run_dir, vm, metrics):
             if said:
                 reasons.append(f"design gaps: {said}")
         stage = r.get("stage")
-        rows.append({"rank": int(r["rank"]), "name": str(r.get("name", "")),
+        headline = next((x for x in reasons if not x.startswith("no measurable")), reasons[0] if reasons else "")
+        rows.append({"rank": int(r["rank"]), "name": str(r.get("name", "")), "headline": headline,
                      "stage": str(stage).replace("_", " ") if isinstance(stage, str) else "",
                      "reasons": reasons,
                      "who": str(r["actors"]) if isinstance(r.get("actors"), str) else "",
@@ -321,7 +326,7 @@ def _changes(study, previous):
     if previous is None:
         return None
     from ..convert import load_model
-    from ..diff import diff_models, diff_summary
+    from ..diff import diff_models
 
     before = load_model(previous)
     diff = diff_models(before, study.graph)
@@ -346,12 +351,30 @@ def _changes(study, previous):
             what = link_name(r.id)
         detail = ""
         if r.change == "changed" and r.attribute not in ("source",):
-            detail = f"{r.attribute}: {_plain(r.before)} → {_plain(r.after)}"
+            # A value that is an id (a step's job, a touchpoint's step) is shown by the node's name.
+            old_value = name(before, r.before) if isinstance(r.before, str) and r.before in before else r.before
+            new_value = (name(study.graph, r.after) if isinstance(r.after, str) and r.after in study.graph
+                         else r.after)
+            detail = f"{str(r.attribute).replace('_', ' ')}: {_plain(old_value)} → {_plain(new_value)}"
         elif r.change == "changed":
             continue
         rows.append({"change": r.change, "what": what, "detail": detail})
-    return {"summary": diff_summary(diff), "rows": rows[:40], "more": max(len(rows) - 40, 0),
+    return {"summary": _diff_words(diff), "rows": rows[:40], "more": max(len(rows) - 40, 0),
             "previous": Path(previous).name}
+
+
+def _diff_words(diff):
+    """What a model diff counts, in a client's words: elements (steps, needs, ...) and the links between them."""
+    if diff.empty:
+        return "no differences"
+    parts = []
+    for what, word in (("node", "element"), ("link", "link")):
+        d = diff[diff["what"] == what]
+        counts = [(int((d["change"] == "added").sum()), "added"), (int((d["change"] == "removed").sum()), "removed"),
+                  (int(d[d["change"] == "changed"]["id"].nunique()), "changed")]
+        said = [f"{n:,} {word}{'s' if n != 1 else ''} {change}" for n, change in counts if n]
+        parts += said
+    return ", ".join(parts)
 
 
 def _plain(value):
@@ -471,6 +494,9 @@ def executive_content(run_dir: str | Path, study: Study, *, previous: str | Path
         "poster": "figures/journey_poster.pdf" if (run_dir / "figures" / "journey_poster.pdf").is_file() else "",
         "changes": _changes(study, previous),
         "sources": sources,
+        # The data file that names the most customers: the size of the study at a glance.
+        "widest": max(sources, key=lambda r: int(r["customers"].replace(",", "")) if r["customers"] != "–" else -1,
+                      default=None),
         "model": model,
         "cem_version": cem_version(),
         "value_inputs": vm.get("inputs", ""),
@@ -525,7 +551,7 @@ def _example_content():
             "customers": "10", "horizon": "5", "value_model": "BG/NBD", "value_reason": "", "value_notes": [],
             "no_value_reason": "", "all_steps": None, "stakes": [], "n_at_stake": 0, "target": "5",
             "priorities": [], "basis": "", "missing": [], "opportunities": None, "respondents": "–",
-            "journey_map": "", "poster": "", "changes": None, "sources": [], "model": {"name": "M", "version": "", "file": "",
+            "journey_map": "", "poster": "", "changes": None, "sources": [], "widest": None, "model": {"name": "M", "version": "", "file": "",
                                                                          "sha256": ""},
             "cem_version": "0", "value_inputs": "", "appendices": []}
 

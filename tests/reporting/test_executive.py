@@ -213,3 +213,24 @@ def test_a_value_model_without_step_effects_shows_no_empty_table(run, tmp_path):
     page = render_executive(executive_content(copy, study))
     assert "does not value the experience of each step" in page and "takes no covariates" in page
     assert "Customers<br>who rated it" not in page and "0 of 0" not in page
+
+
+def test_a_study_without_purchases_or_survey_says_so_and_shows_no_money(tmp_path):
+    """The help-desk study (a real event log, no survey, no purchases): the priorities are ranked by rework."""
+    from cem import load_study, metrics, summary
+    from cem.reporting.executive import executive_content, render_executive
+    from conftest import HELPDESK
+
+    study = load_study(HELPDESK)
+    plan = summary.priorities(study, None)
+    metrics.save_metrics(tmp_path, "value_model", {"inputs": "x", "model": None})
+    metrics.save_metrics(tmp_path, "summary", summary.summary_metrics(plan))
+    metrics.save_table(plan.table, tmp_path, "fix_first", index=False)
+    page = render_executive(executive_content(tmp_path, study))
+    assert "rework" in plan.basis
+    assert "no purchases" in page and "The study has no survey" in page
+    assert "€" not in page and "value model fingerprint" not in page and 'class="generated"' not in page
+    first = re.search(r'Fix first</div>.*?<div class="detail">(.*?)</div>', page, re.S).group(1)
+    assert "(rework)" in first
+    assert re.search(r"Customers in the data</div><div class=\"value\">4,580<", page)
+    assert [i for i in _ids(study.graph) if re.search(rf"\b{re.escape(i)}\b", re.sub(r"<[^>]+>", " ", page))] == []
