@@ -63,7 +63,7 @@ def opportunity_landscape(opp: pd.DataFrame, *, ax: Axes | None = None, top: int
     with figure_style(size) as m:
         if ax is None:
             side = min(m.width, 6.5)
-            _, ax = new_figure(m, side + (0.3 * top + 0.3 if key else 0) * (m.small / 7), width=side)
+            _, ax = new_figure(m, side + (0.17 * top * m.small / 7 + 0.2 if key else 0), width=side)
         x = [0, 10]
         ax.plot(x, x, color=PALETTE["neutral"], lw=0.8, ls=":")
         for level, style in ((UNDERSERVED, "-"), (HIGH_OPPORTUNITY, "--"), (EXTREME_OPPORTUNITY, "-.")):
