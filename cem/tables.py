@@ -69,7 +69,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "revenue": ("revenue", "revenue booked at the step"),
     "net": ("net", "revenue minus cost to serve"),
     "rating": ("rating", "mean rating (1-5) customers gave the step's touchpoints"),
-    "conversion": ("conversion", "the share of customers at the step seen later at a step the design puts next"),
+    "conversion": ("conversion", "the share of customers at the step seen later at a step the design puts after it"),
     "cum_cost": ("cost so far", "cost to serve added up along the journey"),
     "cum_revenue": ("revenue so far", "revenue added up along the journey"),
     "cum_net": ("net so far", "net value added up along the journey"),
@@ -168,6 +168,17 @@ def format_number(value: object, *, decimals: int | None = None, percent: bool =
     if v.is_integer() or abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.3g}"
+
+
+def _places(values):
+    """Decimals of a column of numbers: none for whole numbers or amounts of 1,000 and more, one up
+    to 1,000, else two."""
+    nums = [float(v) for v in values if isinstance(v, numbers.Number) and not isinstance(v, bool)
+            and math.isfinite(float(v))]
+    if not nums:
+        return None
+    top = max(abs(v) for v in nums)
+    return 0 if all(v.is_integer() for v in nums) or top >= 1000 else 1 if top >= 100 else 2
 
 
 def _names(G):
@@ -309,8 +320,10 @@ def client_table(table: pd.DataFrame, graph: nx.MultiDiGraph | None = None, *,
             label = f"{label} ({currency})"
         if label in shown.columns:  # two columns would read the same: keep the first
             continue
-        cells = [format_number(v, decimals=decimals.get(col), percent=col in percent, money=col in money)
-                 for v in values]
+        places = decimals.get(col)
+        if places is None and col not in percent and col not in money:
+            places = _places(values)  # one number of decimals down a column
+        cells = [format_number(v, decimals=places, percent=col in percent, money=col in money) for v in values]
         shown[label] = cells
         numeric = sum(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
         align[label] = "right" if numeric and numeric >= len(values) / 2 else "left"
