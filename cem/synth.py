@@ -112,7 +112,9 @@ def survey(G: nx.MultiDiGraph, *, n: int = 400, seed: int = 0, underserved: Sequ
     rng = np.random.default_rng(seed)
     needs = customer_needs(G)
     if len(needs) < 2:
-        raise ValueError("the model has fewer than two customer needs to survey")
+        # A model cem new starts with has one need: bad input for cem synth (exit 2), not a crash.
+        raise InputError.single(str(G.graph.get("source", "model")), f"has {len(needs)} need(s) of customers' "
+                                "actors; cem synth needs at least two to make a survey: add needs to the model")
     pool = [str(x) for x in rng.permutation(needs)]
     underserved = list(underserved) if underserved is not None else sorted(pool[:3])
     rest = [x for x in pool if x not in underserved]

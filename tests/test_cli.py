@@ -150,3 +150,16 @@ def test_synth_into_a_folder_with_another_model_or_settings_is_refused(tmp_path,
     assert (out / "study.yaml").read_text() == "title: Someone else's\n" and len(list(out.iterdir())) == 1
     (out / "study.yaml").write_text("title: Gym\n")  # the same settings: copying them changes nothing
     assert main(["synth", str(study), *SMALL, "--out", str(out)]) == 0
+
+
+def test_synth_of_a_model_with_one_need_is_bad_input_not_a_crash(tmp_path, capsys):
+    """`cem new gym && cem synth gym`: the starter model has one need; cem synth said 'internal error'."""
+    from cem.cli import main
+    from cem.scaffold import new_study
+
+    new_study(tmp_path / "gym")
+    assert main(["synth", str(tmp_path / "gym")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("model.xlsx: has 1 need(s) of customers' actors; cem synth needs at least two to make a "
+                        "survey: add needs to the model"), err
+    assert not (tmp_path / "gym-synth").exists()
