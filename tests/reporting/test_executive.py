@@ -135,6 +135,10 @@ def test_pages_are_a4_and_few(printed):
         SHOTS.mkdir(parents=True, exist_ok=True)
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SHOTS / "page")], check=True)
         assert len(list(SHOTS.glob("page-*.png"))) >= pages
+    from cem.reporting.browser import screenshot
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert screenshot(html, SHOTS / "screen.png", width=1280, height=2400).stat().st_size > 10_000
 
 
 def test_provenance_glossary_versions_and_appendices(run, printed):
