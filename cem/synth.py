@@ -342,6 +342,7 @@ def write_study_data(study: str | Path, out: str | Path | None = None, *, n: int
         for src in [model_file, model_file.parent / "study.yaml"]:
             if src.exists():
                 shutil.copyfile(src, out / src.name)
+                shutil.copymode(src, out / src.name)  # a study.yaml holding the pseudonym key stays owner-only
                 written.append(out / src.name)
     answers.to_csv(out / "survey.csv", index=False, float_format="%g")
     people.to_csv(out / "customers.csv", index=False)
@@ -710,6 +711,7 @@ def write_event_log(study: str | Path, out: str | Path, n_events: int, *, seed: 
     for src in [model_file, model_file.parent / "study.yaml"]:
         if src.exists():
             shutil.copyfile(src, out / src.name)
+            shutil.copymode(src, out / src.name)  # a study.yaml holding the pseudonym key stays owner-only
             written.append(out / src.name)
     log.to_parquet(target)
     return written + [target]

@@ -88,7 +88,8 @@ def _synth_study(tmp_path):
     study = tmp_path / "gym"
     study.mkdir()
     (study / "model.yaml").write_text((EXAMPLES / "payroll" / "model.yaml").read_text())
-    (study / "study.yaml").write_text("title: Gym\n")
+    (study / "study.yaml").write_text("title: Gym\npseudonym_key: secret\n")
+    (study / "study.yaml").chmod(0o600)
     return study
 
 
@@ -108,6 +109,7 @@ def test_synth_writes_a_new_study_folder_beside_the_study_by_default(tmp_path, c
     assert {"model.yaml", "study.yaml", "survey.csv", "customers.csv", "events.csv", "transactions.csv",
             "synth_truth.json"} == {p.name for p in out.iterdir()}
     assert "generated data (not measured: reports of it say so) in" in capsys.readouterr().out
+    assert (out / "study.yaml").stat().st_mode == (study / "study.yaml").stat().st_mode  # the key's file stays as private
     # Again: the generated files exist; nothing is written over without --force.
     before = (out / "survey.csv").read_text()
     assert main(["synth", str(study), *SMALL, "--seed", "3"]) == 2
@@ -148,7 +150,7 @@ def test_synth_into_a_folder_with_another_model_or_settings_is_refused(tmp_path,
     assert main(["synth", str(study), *SMALL, "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip().startswith(f"{out / 'study.yaml'}: exists already and differs from")
     assert (out / "study.yaml").read_text() == "title: Someone else's\n" and len(list(out.iterdir())) == 1
-    (out / "study.yaml").write_text("title: Gym\n")  # the same settings: copying them changes nothing
+    (out / "study.yaml").write_text("title: Gym\npseudonym_key: secret\n")  # the same settings: nothing changes
     assert main(["synth", str(study), *SMALL, "--out", str(out)]) == 0
 
 
