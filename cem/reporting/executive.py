@@ -461,7 +461,8 @@ def executive_content(run_dir: str | Path, study: Study, *, previous: str | Path
     content = {
         "brand": _brand(study),
         "title": study.config.get("title") or study.graph.graph.get("name") or study.name,
-        "segment": f"{study.segment[0].replace('_', ' ')}: {study.segment[1]}" if study.segment else "",
+        "segment": (f"{str(study.segment[0]).replace('_', ' ')}: {str(study.segment[1]).replace('_', ' ')}"
+                    if study.segment else ""),
         "description": study.config.get("description", ""),
         "date": (run.get("finished") or "")[:10] or time.strftime("%Y-%m-%d"),
         "generated_data": generated,

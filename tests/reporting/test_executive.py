@@ -238,3 +238,15 @@ def test_a_study_without_purchases_or_survey_says_so_and_shows_no_money(tmp_path
     assert "(rework)" in first
     assert re.search(r"Customers in the data</div><div class=\"value\">4,580<", page)
     assert [i for i in _ids(study.graph) if re.search(rf"\b{re.escape(i)}\b", re.sub(r"<[^>]+>", " ", page))] == []
+
+
+def test_a_segment_run_names_its_segment_and_counts_its_rows(run):
+    from cem import load_study
+    from cem.reporting.executive import executive_content, render_executive
+
+    folder, out, study = run
+    segment = load_study(folder, segment=["segment", "early_adopter"])
+    page = render_executive(executive_content(out, segment))
+    assert "Executive summary · segment: early adopter ·" in page
+    survey = len(segment.survey())
+    assert f"{survey:,}<br><span class=\"small\">of {len(study.survey()):,}</span>" in page
