@@ -62,6 +62,7 @@ from .value_model import (
     experience_covariates,
     fit_value_model,
     renewal_curves,
+    rework_covariates,
 )
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "contractual_values",
     "retention_table",
     "renewal_curves",
+    "rework_covariates",
     "fit_bgbb",
     "MBGNBD",
     "SBG",

@@ -23,15 +23,20 @@ How it is built (:func:`fit_value_model`):
    who rated the step below ``target`` rate it ``target``, through the fitted effect; with its
    95 % interval from the same draws. Raising every step at once is computed as such (the
    effects compound through the dropout rate), never as the sum of the steps.
-4. **Contractual customers** (``relationship: contractual`` in study.yaml, with its ``period``):
+4. **Rework** (measured friction): each customer's count of returns to a step after leaving it
+   (:func:`rework_covariates`) enters the model beside the ratings when at least ``min_rated``
+   customers went through the step again; "what is it worth if this step's rework falls by
+   x %" (:attr:`ValueModel.rework`) is the change in the base's value when the counts are cut by
+   x %, through the fitted effect, with its interval from the same draws.
+5. **Contractual customers** (``relationship: contractual`` in study.yaml, with its ``period``):
    the payments become renewal histories (:func:`cem.clv.renewal_histories`); the candidates are
    the sBG (Fader & Hardie 2007) and BG/BB (Fader, Hardie & Shang 2010), checked on the paid
    periods of a holdout (:func:`cem.clv.contractual_holdout`) and chosen by the same rule. The
    sBG is fitted customer by customer with the steps' experience as covariates of the churn
    probability (``alpha_i = alpha exp(gamma' x_i)``, :func:`cem.clv.fit_sbg_customers`); a
    customer's value is margin x spend per period x DERL over the horizon (Fader & Hardie 2010,
-   :func:`cem.clv.contractual_values`). Intervals and the value at stake as in 2 and 3.
-5. **No transactions, no money.** A study without purchases gets no value model; its pages say
+   :func:`cem.clv.contractual_values`). Intervals, the value at stake and rework as in 2 to 4.
+6. **No transactions, no money.** A study without purchases gets no value model; its pages say
    so. (The retention formula of :func:`cem.clv.value_at_stake` needs each customer's margin,
    which only purchases give.)
 """
@@ -46,8 +51,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from ..study import Study
 
-__all__ = ["ValueModel", "choose_model", "experience_covariates", "fit_value_model", "customer_values",
-           "renewal_curves"]
+__all__ = ["ValueModel", "choose_model", "experience_covariates", "rework_covariates", "fit_value_model",
+           "customer_values", "renewal_curves"]
 
 #: The candidates of the model choice, in the order they are tried.
 CANDIDATES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
@@ -91,6 +96,11 @@ class ValueModel:
         "non-contractual" or "contractual" (study.yaml).
     period : str or None
         The renewal period of a contractual study.
+    rework : pandas.DataFrame
+        Rework scenarios, per step with rework in the model and share cut: ``step, name,
+        reduction, value, low, high, customers`` ("what is it worth if this step's rework falls by
+        x %": the change in the base's lifetime value when each customer's rework count there is
+        multiplied by ``1 - x``, through the fitted effect, with its 95 % interval).
     """
 
     model: str
@@ -111,6 +121,7 @@ class ValueModel:
     spend: dict = field(default_factory=dict)
     relationship: str = "non-contractual"
     period: str | None = None
+    rework: pd.DataFrame = field(default_factory=lambda: _NO_REWORK.copy())
 
     def to_dict(self) -> dict:
         """The ``value_model`` section of ``metrics.json``: plain numbers and lists."""
@@ -133,7 +144,10 @@ class ValueModel:
                                "std_error": None if not np.isfinite(r.std_error) else float(r.std_error)}
                               for r in self.estimates.itertuples()],
                 "spend": {k: float(v) for k, v in self.spend.items()},
-                "relationship": self.relationship, "period": self.period}
+                "relationship": self.relationship, "period": self.period,
+                "rework": [{"step": r.step, "name": r.name, "reduction": float(r.reduction), "value": num(r.value),
+                            "low": num(r.low), "high": num(r.high), "customers": int(r.customers)}
+                           for r in self.rework.itertuples()]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ValueModel":
@@ -153,7 +167,9 @@ class ValueModel:
                    estimates=pd.DataFrame(data.get("estimates") or [], columns=["parameter", "estimate", "std_error"])
                    .astype({"estimate": float, "std_error": float}),
                    spend=dict(data.get("spend") or {}), relationship=data.get("relationship", "non-contractual"),
-                   period=data.get("period"))
+                   period=data.get("period"),
+                   rework=pd.DataFrame(data.get("rework") or [], columns=_NO_REWORK.columns)
+                   .astype({"reduction": float, "value": float, "low": float, "high": float}))
 
 
 def _fitters():
@@ -295,7 +311,7 @@ def _customer_values(model, spend, summary, covariates, terms):
 
 
 def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float = 0.33, draws: int = 100,
-                    seed: int = 0, min_rated: int = 30) -> ValueModel | None:
+                    seed: int = 0, min_rated: int = 30, reductions: tuple[float, ...] = (0.25, 0.5)) -> ValueModel | None:
     """The one value model of a study: base value, value at stake per step, with intervals.
 
     Parameters
@@ -310,7 +326,10 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
     seed : int
         Seed of the draws: the same study gives the same figures.
     min_rated : int
-        A step's effect is estimated only when at least this many customers rated it.
+        A step's effect is estimated only when at least this many customers rated it (or, for
+        its rework, went through it again).
+    reductions : tuple of float
+        The shares by which each step's rework is cut in its scenarios (:attr:`ValueModel.rework`).
 
     Returns
     -------
@@ -342,7 +361,7 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
         return nothing("there are no purchases to value (in this segment)")
     if terms["relationship"] == "contractual":
         return _fit_contractual(study, tx, terms, nothing, target=target, holdout_share=holdout_share, draws=draws,
-                                seed=seed, min_rated=min_rated)
+                                seed=seed, min_rated=min_rated, reductions=reductions)
     start, end = tx["date"].min(), tx["date"].max()
     split = start + (end - start) * (1 - holdout_share)
     summary = rfm(tx, unit="W")
@@ -354,12 +373,8 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
     if chosen is None:
         return nothing(reason, candidates, len(summary))
     notes = []
-    covariates = ratings = None
     events = study.events() if "events" in study.files else None
-    if events is not None and "rating" in events.columns:
-        covariates, ratings = experience_covariates(events, summary.index, min_rated=min_rated)
-        if covariates.shape[1] == 0:
-            covariates = None
+    covariates, ratings = _study_covariates(events, summary.index, min_rated)
     fit = _fitters()[chosen]
     model = None
     import inspect
@@ -391,16 +406,16 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
     low, high = np.percentile(base_draws, [2.5, 97.5]) if base_draws else (None, None)
     if not sampled:
         notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
-    at_stake, all_steps = empty, None
+    at_stake, all_steps, rework = empty, None, _NO_REWORK
     if covariates is not None:
-        at_stake, all_steps = _at_stake(study, model, sampled,
-                                        lambda m, rows, cov: _customer_values(m, spend, rows, cov, terms),
-                                        summary, covariates, ratings, target, values, notes)
+        at_stake, all_steps, rework = _at_stake(study, model, sampled,
+                                                lambda m, rows, cov: _customer_values(m, spend, rows, cov, terms),
+                                                summary, covariates, ratings, target, values, notes, reductions)
     estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
                               "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
     fitted = ValueModel(chosen, base, None if low is None else float(low), None if high is None else float(high),
                         terms["currency"], terms["horizon"], len(summary), at_stake, all_steps, candidates, reason,
-                        target, notes, estimates, dict(spend.params))
+                        target, notes, estimates, dict(spend.params), rework=rework)
     # As every page of a run will read it back from metrics.json: the page that fits shows the same.
     return ValueModel.from_dict(fitted.to_dict())
 
@@ -419,7 +434,7 @@ def _choose(table, what):
                     f"the total; {', '.join(others)})")
 
 
-def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws, seed, min_rated):
+def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws, seed, min_rated, reductions):
     """The value model of a contractual study (module docstring, 4): renewal histories, sBG or
     BG/BB chosen on a holdout, the sBG with the steps' experience as covariates of churn."""
     from ..errors import InputError
@@ -445,14 +460,11 @@ def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws,
     active = int((histories["churned"] == 0).sum())
     reason += (f"; {active:,} of {len(histories):,} customers are still under contract at the end of the data "
                f"(whole {period}s to the one ending {_period_end(last, period):%Y-%m-%d})")
-    covariates = ratings = None
     events = study.events() if "events" in study.files else None
-    if chosen == "sBG" and events is not None and "rating" in events.columns:
-        covariates, ratings = experience_covariates(events, histories.index, min_rated=min_rated)
-        if covariates.shape[1] == 0:
-            covariates = None
-    elif chosen == "BG/BB" and events is not None and "rating" in events.columns:
+    covariates, ratings = _study_covariates(events, histories.index, min_rated)
+    if chosen == "BG/BB" and covariates is not None:
         notes.append("BG/BB takes no covariates here: the steps' experience is not valued.")
+        covariates = None
     model = None
     if covariates is not None:
         try:
@@ -483,16 +495,16 @@ def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws,
     if not sampled:
         notes.append("The fit gives no covariance of its parameters: the figures carry no interval.")
     empty = pd.DataFrame(columns=["step", "name", "value", "low", "high", "rated", "below_target"])
-    at_stake, all_steps = empty, None
+    at_stake, all_steps, rework = empty, None, _NO_REWORK
     if covariates is not None:
-        at_stake, all_steps = _at_stake(study, model, sampled, value_of, histories, covariates, ratings, target,
-                                        values, notes)
+        at_stake, all_steps, rework = _at_stake(study, model, sampled, value_of, histories, covariates, ratings,
+                                                target, values, notes, reductions)
     estimates = pd.DataFrame({"parameter": list(model.params), "estimate": [float(v) for v in model.params.values()],
                               "std_error": [float(model.std_errors.get(k, np.nan)) for k in model.params]})
     fitted = ValueModel(chosen, float(values.sum()), None if low is None else float(low),
                         None if high is None else float(high), terms["currency"], terms["horizon"], len(histories),
                         at_stake, all_steps, candidates, reason, target, notes, estimates,
-                        {"mean_per_period": float(histories["spend"].mean())}, "contractual", period)
+                        {"mean_per_period": float(histories["spend"].mean())}, "contractual", period, rework)
     return ValueModel.from_dict(fitted.to_dict())
 
 
@@ -525,41 +537,128 @@ def _raised(covariates, ratings, steps, target):
     return raised
 
 
-def _at_stake(study, model, sampled, value_of, summary, covariates, ratings, target, values, notes):
-    """Value at stake per step and for all steps at once, with percentile intervals over the draws;
-    ``value_of(model, rows, covariates)`` gives those customers' values."""
-    steps = list(covariates.columns)
+def _gain(model, sampled, value_of, summary, changed, moved, values, base_by_draw, what, notes):
+    """The change in the base's value when ``changed`` covariates apply to the ``moved`` customers
+    (only they are recomputed), and its 95 % interval over the draws."""
+    if not moved.any():
+        return 0.0, 0.0, 0.0
+    rows, cov = summary[moved], changed[moved]
+    point = float(np.sum(value_of(model, rows, cov)) - np.asarray(values)[moved].sum())
+    spread = _finite([float(np.sum(value_of(m, rows, cov)) - np.asarray(b)[moved].sum())
+                      for m, b in zip(sampled, base_by_draw)], what, notes)
+    low, high = np.percentile(spread, [2.5, 97.5]) if spread else (np.nan, np.nan)
+    return point, float(low), float(high)
 
-    # Each scenario's customers and covariates, made once for all the draws: only the customers
-    # whose ratings are raised change value, so only they are recomputed.
-    scenarios = {}
-    for which in [[step] for step in steps] + [steps]:
-        moved = (ratings[which] < target).any(axis=1).to_numpy()
-        scenarios[tuple(which)] = (moved, summary[moved], _raised(covariates, ratings, which, target)[moved])
 
-    def gain(m, which, base_values):
-        moved, rows, raised = scenarios[tuple(which)]
-        if not moved.any():
-            return 0.0
-        after = value_of(m, rows, raised)
-        return float(np.sum(after) - np.asarray(base_values)[moved].sum())
+def _at_stake(study, model, sampled, value_of, summary, covariates, ratings, target, values, notes, reductions):
+    """Value at stake per rated step and for all of them at once, and the rework scenarios, with
+    percentile intervals over the draws; ``value_of(model, rows, covariates)`` gives those
+    customers' values."""
+    def name(step):
+        return study.graph.nodes[step].get("name", step) if step in study.graph else step
 
     base_by_draw = [value_of(m, summary, covariates) for m in sampled]
+    steps = [s for s in ratings.columns if s in covariates.columns] if ratings is not None else []
     rows = []
     for step in steps:
-        point = gain(model, [step], values)
-        spread = _finite([gain(m, [step], b) for m, b in zip(sampled, base_by_draw)], f"value at stake of {step}",
-                         notes)
-        low, high = np.percentile(spread, [2.5, 97.5]) if spread else (np.nan, np.nan)
-        rows.append({"step": step, "name": study.graph.nodes[step].get("name", step) if step in study.graph else step,
-                     "value": point, "low": float(low), "high": float(high),
-                     "rated": int(ratings[step].notna().sum()), "below_target": int((ratings[step] < target).sum())})
-    table = pd.DataFrame(rows).sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
-    spread = _finite([gain(m, steps, b) for m, b in zip(sampled, base_by_draw)], "value at stake of all steps", notes)
-    every = {"value": gain(model, steps, values),
-             "low": float(np.percentile(spread, 2.5)) if spread else None,
-             "high": float(np.percentile(spread, 97.5)) if spread else None}
-    return table, every
+        moved = (ratings[step] < target).to_numpy()
+        point, low, high = _gain(model, sampled, value_of, summary, _raised(covariates, ratings, [step], target), moved,
+                                 values, base_by_draw, f"value at stake of {step}", notes)
+        rows.append({"step": step, "name": name(step), "value": point, "low": low, "high": high,
+                     "rated": int(ratings[step].notna().sum()), "below_target": int(moved.sum())})
+    table = pd.DataFrame(rows, columns=["step", "name", "value", "low", "high", "rated", "below_target"])
+    table = table.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    every = None
+    if steps:
+        moved = (ratings[steps] < target).any(axis=1).to_numpy()
+        point, low, high = _gain(model, sampled, value_of, summary, _raised(covariates, ratings, steps, target), moved,
+                                 values, base_by_draw, "value at stake of all steps", notes)
+        every = {"value": point, "low": low if np.isfinite(low) else None, "high": high if np.isfinite(high) else None}
+    return table, every, _rework_scenarios(study, model, sampled, value_of, summary, covariates, values,
+                                           base_by_draw, reductions, name, notes)
+
+
+_NO_REWORK = pd.DataFrame(columns=["step", "name", "reduction", "value", "low", "high", "customers"])
+
+
+def _rework_scenarios(study, model, sampled, value_of, summary, covariates, values, base_by_draw, reductions, name,
+                      notes):
+    """Per step with rework in the model and per share ``x`` of ``reductions``: the change in the
+    base's value when every customer's rework at the step falls by ``x`` (their count times
+    ``1 - x``), through the fitted effect, with its 95 % interval."""
+    rows = []
+    for column in [c for c in covariates.columns if str(c).startswith("rework.")]:
+        step = column[len("rework."):]
+        moved = (covariates[column] > 0).to_numpy()
+        for x in reductions:
+            changed = covariates.copy()
+            changed[column] = covariates[column] * (1 - float(x))
+            point, low, high = _gain(model, sampled, value_of, summary, changed, moved, values, base_by_draw,
+                                     f"rework scenario of {step}", notes)
+            rows.append({"step": step, "name": name(step), "reduction": float(x), "value": point, "low": low,
+                         "high": high, "customers": int(moved.sum())})
+    return pd.DataFrame(rows, columns=_NO_REWORK.columns) if rows else _NO_REWORK.copy()
+
+
+def rework_covariates(events: pd.DataFrame, customers: pd.Index, *, min_customers: int = 30) -> pd.DataFrame:
+    """Each customer's rework at each step: how many times they came back to the step after
+    leaving it for another (``rework.<step>``, 0 for none), the measured friction the value model
+    takes as a covariate beside the ratings.
+
+    Steps where fewer than ``min_customers`` customers went through again are left out (their
+    effect cannot be estimated). Interactions at a step in a row count as one visit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        customers x ``rework.<step>``, counts as floats.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"] * 2, "step": ["S1", "S1", "S2", "S1", "S1", "S2"],
+    ...                   "timestamp": pd.to_datetime(["2024-01-0" + str(d) for d in (1, 2, 3, 4, 1, 2)])})
+    >>> rework_covariates(e, pd.Index(["a", "b", "c"]), min_customers=1).to_dict("list")
+    {'rework.S1': [1.0, 0.0, 0.0]}
+    """
+    frame = events.dropna(subset=["step"])[["customer_id", "step", "timestamp"]]
+    frame = frame[frame["customer_id"].isin(customers)].sort_values(["customer_id", "timestamp"], kind="stable")
+    who, step = frame["customer_id"].to_numpy(), frame["step"].astype(str).to_numpy()
+    new = np.ones(len(frame), dtype=bool)
+    new[1:] = (who[1:] != who[:-1]) | (step[1:] != step[:-1])
+    visits = frame[new].groupby(["customer_id", "step"], observed=True).size() - 1
+    visits = visits[visits > 0]
+    if visits.empty:
+        return pd.DataFrame(index=customers)
+    wide = visits.unstack(fill_value=0).reindex(customers, fill_value=0)
+    wide = wide.loc[:, (wide > 0).sum() >= min_customers]
+    wide.columns = [f"rework.{c}" for c in wide.columns]
+    wide.columns.name = None
+    return wide.astype(float)
+
+
+def _study_covariates(events, customers, min_rated):
+    """The steps' ratings (centred) and rework counts as the model's covariates (None when there
+    are neither), and the ratings themselves (for the value at stake)."""
+    if events is None:
+        return None, None
+    parts, ratings = [], None
+    if "rating" in events.columns:
+        centred, ratings = experience_covariates(events, customers, min_rated=min_rated)
+        parts.append(centred)
+    if "timestamp" in events.columns:
+        parts.append(rework_covariates(events, customers, min_customers=min_rated))
+    covariates = pd.concat(parts, axis=1) if parts else None
+    if covariates is None or covariates.shape[1] == 0:
+        return None, ratings
+    return covariates, ratings
+
+
+def _named_covariates(events, customers, names):
+    """The covariates a saved model names (ratings centred as in its fit, rework counts), in its order."""
+    ratings, _ = experience_covariates(events, customers, min_rated=1)
+    rework = (rework_covariates(events, customers, min_customers=1) if any(n.startswith("rework.") for n in names)
+              else pd.DataFrame(index=customers))
+    return pd.concat([ratings, rework], axis=1).reindex(columns=names, fill_value=0.0)
 
 
 def _contract_model(value):
@@ -584,8 +683,7 @@ def _contract_histories(study, value, steps):
     histories, _ = renewal_histories(study.transactions(), value.period or "month")
     covariates = None
     if steps:
-        covariates, _ = experience_covariates(study.events(), histories.index, min_rated=1)
-        covariates = covariates.reindex(columns=steps, fill_value=0.0)
+        covariates = _named_covariates(study.events(), histories.index, steps)
     return histories, covariates
 
 
@@ -694,8 +792,7 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     summary = rfm(study.transactions(), unit="W")
     covariates = None
     if steps:
-        covariates, _ = experience_covariates(study.events(), summary.index, min_rated=1)
-        covariates = covariates.reindex(columns=steps, fill_value=0.0)
+        covariates = _named_covariates(study.events(), summary.index, steps)
     spend = GammaGamma(params=value.spend, loglik=float("nan"), n=value.customers)
     terms = study_terms(study)
     given = _Given(model, None if covariates is None else {"dropout": covariates})

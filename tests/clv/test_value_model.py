@@ -205,3 +205,42 @@ def test_a_bad_relationship_or_period_names_study_yaml_and_the_key(tmp_path, tex
     assert [p.message for p in problems] == [says] and problems[0].file.endswith("study.yaml")
     key = says.split()[0]
     assert key in problems[0].location
+
+
+def test_rework_enters_the_model_and_its_reduction_is_valued(tmp_path):
+    """A planted effect of rework on churn: each return to S1 multiplies the sBG's alpha by e^0.8."""
+    from conftest import MINI
+
+    from cem.synth import contractual_transactions
+
+    rng = np.random.default_rng(8)
+    n = 1500
+    ids = [f"c{i:04d}" for i in range(n)]
+    returns = rng.binomial(2, 0.3, n)  # how many times each customer came back to S1 (planted)
+    other = rng.binomial(2, 0.3, n)  # and to S2 (no effect)
+    rows = []
+    for cid, k, j in zip(ids, returns, other):
+        t = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 60)))
+        for step in ["S1"] + ["C1", "S1"] * int(k) + ["S2"] + ["C1", "S2"] * int(j):
+            rows.append((cid, t, step))
+            t += pd.Timedelta(days=2)
+    pd.DataFrame(rows, columns=["customer_id", "timestamp", "step"]).to_csv(tmp_path / "events.csv", index=False)
+    tx, _ = contractual_transactions(returns.astype(float), effect=0.8, sbg=(1.0, 12.0), seed=9)
+    tx["customer_id"] = np.array(ids)[tx["customer_id"].to_numpy()]
+    tx.to_csv(tmp_path / "transactions.csv", index=False)
+    (tmp_path / "model.yaml").write_text(MINI)
+    (tmp_path / "study.yaml").write_text("relationship: contractual\nperiod: month\nhorizon: 3\n")
+    vm = fit_value_model(load_study(tmp_path), draws=40)
+    assert vm.model == "sBG" and vm.at_stake.empty  # no ratings: no value at stake, but rework
+    est = vm.estimates.set_index("parameter").loc["life.rework.S1"]
+    assert est["estimate"] - 1.96 * est["std_error"] < 0.8 < est["estimate"] + 1.96 * est["std_error"]
+    other_step = vm.estimates.set_index("parameter").loc["life.rework.S2"]
+    assert abs(other_step["estimate"]) < 1.96 * other_step["std_error"] + 0.05
+    scenarios = vm.rework[vm.rework["step"] == "S1"].set_index("reduction")
+    assert (scenarios["customers"] == (returns > 0).sum()).all()
+    assert 0 < scenarios.loc[0.25, "low"] < scenarios.loc[0.25, "value"] < scenarios.loc[0.5, "value"]
+    s2 = vm.rework[vm.rework["step"] == "S2"].set_index("reduction")
+    assert s2.loc[0.5, "low"] < 0 < s2.loc[0.5, "high"]  # no planted effect: its interval holds zero
+    # Saved and read back as every page reads it.
+    back = ValueModel.from_dict(json.loads(json.dumps(vm.to_dict())))
+    assert back.rework["value"].tolist() == pytest.approx(vm.rework["value"].tolist(), abs=0.01)
