@@ -34,17 +34,23 @@ def _stamps(out, names):
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """A batch of two studies, run once."""
+    import shutil
+
+    from cem.reporting import default_notebooks_dir
+
     base = tmp_path_factory.mktemp("incremental")
+    suite = base / "suite"  # a copy, so the notebooks stay as they are for the batches of these tests
+    shutil.copytree(default_notebooks_dir(), suite, ignore=shutil.ignore_patterns(".*"))
     a = _study(base / "a")
     b = _study(base / "b", model=MINI.replace("name: Mini", "name: Mini two"))
     out = base / "out"
-    results = run_report([a, b], out, jobs=2)
+    results = run_report([a, b], out, notebooks_dir=suite, jobs=2)
     assert [r.status for r in results] == ["ok", "ok"], [r.errors for r in results]
-    return base, a, b, out
+    return base, a, b, out, suite
 
 
 def test_a_good_run_has_a_manifest_of_its_inputs_and_no_data_left(made):
-    _, _, _, out = made
+    _, _, _, out, _ = made
     for name in ("a", "b"):
         manifest = json.loads((out / name / MANIFEST).read_text())
         record = json.loads((out / name / "run.json").read_text())
@@ -55,7 +61,7 @@ def test_a_good_run_has_a_manifest_of_its_inputs_and_no_data_left(made):
 
 
 def test_an_unchanged_batch_reuses_every_run_without_executing_a_notebook(made, monkeypatch):
-    base, a, b, out = made
+    base, a, b, out, suite = made
     before = _stamps(out, ["a", "b"])
     # Touching the files changes their times, not their content: still the same inputs.
     for f in (a / "model.yaml", b / "customers.csv"):
@@ -67,7 +73,7 @@ def test_an_unchanged_batch_reuses_every_run_without_executing_a_notebook(made, 
     monkeypatch.setattr(batch_module, "_run_local", no_execution)
     lines = []
     t0 = time.perf_counter()
-    results = run_report([a, b], out, jobs=2, echo=lines.append)
+    results = run_report([a, b], out, notebooks_dir=suite, jobs=2, echo=lines.append)
     seconds = time.perf_counter() - t0
     assert [r.status for r in results] == ["ok", "ok"]
     assert lines == ["reused: a (inputs unchanged)", "reused: b (inputs unchanged)"]
@@ -79,11 +85,11 @@ def test_an_unchanged_batch_reuses_every_run_without_executing_a_notebook(made, 
 
 
 def test_an_edited_data_file_reruns_that_study_alone(made):
-    base, a, b, out = made
+    base, a, b, out, suite = made
     before = _stamps(out, ["a", "b"])
     (b / "customers.csv").write_text(CUSTOMERS + "c4,south\n")
     lines = []
-    results = run_report([a, b], out, jobs=2, echo=lines.append)
+    results = run_report([a, b], out, notebooks_dir=suite, jobs=2, echo=lines.append)
     assert [r.status for r in results] == ["ok", "ok"]
     assert "reused: a (inputs unchanged)" in lines
     assert not any(line.startswith("reused: b") for line in lines)
@@ -94,16 +100,17 @@ def test_an_edited_data_file_reruns_that_study_alone(made):
 
 
 def test_force_reruns_everything(made):
-    base, a, b, out = made
+    base, a, b, out, suite = made
     before = _stamps(out, ["a", "b"])
     r = subprocess.run([sys.executable, "-m", "cem.cli", "report", str(a), str(b), "--out", str(out), "--jobs", "2",
-                        "--force"], capture_output=True, text=True, timeout=600)
+                        "--notebooks", str(suite), "--force"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "reused" not in r.stderr and " 2/2 " in r.stderr
     after = _stamps(out, ["a", "b"])
     assert all(after[n] != before[n] for n in ("a", "b"))
     # And without --force, the command line reuses both.
-    r = subprocess.run([sys.executable, "-m", "cem.cli", "report", str(a), str(b), "--out", str(out)],
+    r = subprocess.run([sys.executable, "-m", "cem.cli", "report", str(a), str(b), "--out", str(out), "--notebooks",
+                        str(suite)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and r.stderr.count("(inputs unchanged)") == 2, r.stderr[-2000:]
     assert _stamps(out, ["a", "b"]) == after
@@ -112,11 +119,9 @@ def test_force_reruns_everything(made):
 def test_changed_notebooks_rerun_and_a_copy_of_the_same_notebooks_does_not(made, tmp_path):
     import shutil
 
-    from cem.reporting import default_notebooks_dir
-
-    base, a, _, out = made
+    base, a, _, out, suite = made
     copy = tmp_path / "suite"
-    shutil.copytree(default_notebooks_dir(), copy)
+    shutil.copytree(suite, copy)
     lines = []
     run_report([a], out, notebooks_dir=copy, jobs=1, echo=lines.append)
     assert lines == ["reused: a (inputs unchanged)"]  # the same notebooks, by content, elsewhere
@@ -144,13 +149,13 @@ def test_a_failed_run_is_never_reused(tmp_path):
 
 def test_a_manifest_of_other_inputs_is_not_reused(made):
     """run.json alone is not enough: the manifest, written after the run succeeded, must agree."""
-    base, a, _, out = made
+    base, a, _, out, suite = made
     manifest = out / "a" / MANIFEST
     saved = manifest.read_text()
     try:
         manifest.write_text(json.dumps({"inputs": "0" * 16, "identity": ""}))
         lines = []
-        run_report([a], out, jobs=1, echo=lines.append)
+        run_report([a], out, notebooks_dir=suite, jobs=1, echo=lines.append)
         assert not any(line.startswith("reused") for line in lines)
         assert json.loads(manifest.read_text())["inputs"] == json.loads((out / "a" / "run.json").read_text())["inputs"]
     finally:

@@ -192,12 +192,13 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
     claim_folder(out)
     leftover = new_staging(out, "s0")  # what an interrupted batch leaves
     (out / ".mine").mkdir()  # a hidden folder cem did not make
-    results = run_report(studies, out, jobs=2, echo=lines.append)
+    suite = _suite(tmp_path / "suite")  # a copy: the batches below must see the same notebooks
+    results = run_report(studies, out, notebooks_dir=suite, jobs=2, echo=lines.append)
     assert [r.run for r in results] == ["s0", "s1", "s2"]  # the order asked for, not of completion
     assert [r.status for r in results] == ["ok", "ok", "failed"]
     assert not leftover.exists() and (out / ".mine").is_dir()
     assert any("left" in l for l in lines[:-1])  # progress with the time left
-    serial = run_report(studies[:2], tmp_path / "serial", jobs=1)
+    serial = run_report(studies[:2], tmp_path / "serial", notebooks_dir=suite, jobs=1)
     for r in serial:
         a = json.loads((out / r.run / "metrics.json").read_text())
         b = json.loads((tmp_path / "serial" / r.run / "metrics.json").read_text())
@@ -206,7 +207,7 @@ def test_parallel_batch_resume_and_interrupted_leftovers(tmp_path):
     (studies[2] / "model.yaml").write_text(MINI)
     before = (out / "s0" / "run.json").stat().st_mtime_ns
     lines.clear()
-    results = run_report(studies, out, jobs=2, echo=lines.append)
+    results = run_report(studies, out, notebooks_dir=suite, jobs=2, echo=lines.append)
     assert [r.status for r in results] == ["ok", "ok", "ok"]
     assert sum(l.startswith("reused: ") for l in lines) == 2 and any(" 1/1 s2: ok" in l for l in lines)
     assert (out / "s0" / "run.json").stat().st_mtime_ns == before
