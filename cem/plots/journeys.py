@@ -137,6 +137,8 @@ def funnel_chart(funnel: pd.DataFrame, *, ax: Axes | None = None, size: str = "s
     >>> [t.get_text() for t in funnel_chart(table).texts]
     [' 100', ' 80  (-20 %)']
     """
+    from matplotlib.ticker import FuncFormatter
+
     with figure_style(size) as m:
         if ax is None:
             per_row = 0.34 if m.name == "print" else 0.4
@@ -144,12 +146,14 @@ def funnel_chart(funnel: pd.DataFrame, *, ax: Axes | None = None, size: str = "s
         y = list(range(len(funnel)))
         ax.barh(y, funnel["customers"], color=PALETTE["light"], height=0.7)
         for i, (n, d) in enumerate(zip(funnel["customers"], funnel["drop_off"])):
-            label = f"{n:,}" + (f"  (-{format_percent(d)})" if pd_notna(d) and d > 0 else "")
+            label = f"{n:,}" + (f"  (-{format_percent(d, places=0 if d >= 0.01 else 1)})"
+                                if pd_notna(d) and d >= 0.0005 else "")
             ax.text(n, i, " " + label, va="center", fontsize=m.small)
         ax.set_xlim(0, max(funnel["customers"].max(), 1) * 1.3)
         names = funnel["name"].fillna(funnel["step"]) if "name" in funnel else funnel["step"]
         ax.set_yticks(y, ["\n".join(_wrap(t, 30, 2)) for t in names])
         ax.set_ylim(len(funnel) - 0.5, -0.5)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         ax.set_xlabel("customers reaching the step")
         finish_axes(ax, m, grid="x")
     return ax
