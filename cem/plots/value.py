@@ -253,7 +253,8 @@ def at_stake_chart(at_stake: pd.DataFrame, *, ax: Axes | None = None, currency: 
         ax.axvline(0, color=PALETTE["ink"], lw=0.6)
         ax.xaxis.set_major_formatter(money_formatter(_plain(currency)))
         ax.xaxis.get_major_locator().set_params(nbins=5 if m.name == "print" else 7)
-        ax.set_yticks(y, ["\n".join(_wrap(n, _NAME_WIDTH, _NAME_LINES)) for n in at_stake["name"].fillna("")])
+        ax.set_yticks(y, _step_labels(at_stake) if "step" in at_stake else
+                      ["\n".join(_wrap(n, _NAME_WIDTH, _NAME_LINES)) for n in at_stake["name"].fillna("")])
         ax.set_ylim(len(at_stake) - 0.5, -0.5)
         ax.set_xlabel(_plain(f"lifetime value at stake ({currency}), 95 % interval".replace(" ()", "")))
         legend_below(ax, [Patch(color=PALETTE["bad"], label="at stake: interval above zero"),
