@@ -43,7 +43,7 @@ from ..errors import CemError
 if TYPE_CHECKING:
     from ..study import Study
 
-__all__ = ["write_executive", "executive_content", "render_executive", "format_money", "stake_verdict",
+__all__ = ["write_executive", "executive_content", "render_executive", "format_money", "stake_verdict", "score",
            "GLOSSARY", "EXECUTIVE_NAME"]
 
 #: File name (without suffix) of the deliverable in a run's folder.
@@ -292,10 +292,22 @@ def _opportunities(study, top):
     opp = opportunity(study.survey(), study.graph).head(top)
     G = study.graph
     return [{"statement": r.statement, "step": G.nodes[r.step].get("name", "") if r.step in G else "",
-             "importance": f"{r.importance:.1f}", "satisfaction": f"{r.satisfaction:.1f}",
-             "opportunity": f"{r.opportunity:.1f}", "n": _count(r.n), "few": bool(r.n < 30),
+             "importance": score(r.importance), "satisfaction": score(r.satisfaction),
+             "opportunity": score(r.opportunity), "n": _count(r.n), "few": bool(r.n < 30),
              "class": str(r.priority or ("overserved" if r.served == "overserved" else ""))}
             for r in opp.itertuples()]
+
+
+def score(value: float) -> str:
+    """A 0-10 or 0-20 score as a client reads it: one decimal, a whole score without one.
+
+    Examples
+    --------
+    >>> score(8.83), score(4.0), score(17.46)
+    ('8.8', '4', '17.5')
+    """
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _journey_map(run_dir, study):

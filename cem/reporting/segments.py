@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import CemError
-from .executive import _css_string, _template_named, format_money, stake_verdict
+from .executive import _css_string, _template_named, format_money, score, stake_verdict
 
 __all__ = ["segment_comparison", "render_segment_comparison", "write_segment_comparison", "SEGMENTS_NAME"]
 
@@ -138,7 +138,7 @@ def segment_comparison(run_dirs: Sequence[str | Path], *, top: int = 3) -> dict:
             "no_value": "" if has_value else (vm.get("reason") or "no purchases to value"),
             "fix_first": fix,
             "top_need": top_need.get("statement", ""),
-            "top_need_score": (f"{top_need['opportunity']:.1f}"
+            "top_need_score": (score(top_need["opportunity"])
                                if isinstance(top_need.get("opportunity"), (int, float)) else ""),
             "title": run.get("title", ""),
         })
