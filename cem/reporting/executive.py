@@ -90,6 +90,8 @@ GLOSSARY = {
         "The whole 95 % interval is below zero: in the fitted model better ratings go with customers leaving "
         "sooner. With many steps, one such result can arise by chance; it is not a reason to act on the step."),
     "Step": (r"\bsteps?\b", "One stage of the job the customer is trying to get done, in the order it is done."),
+    "Stage": (r"\bstage\b", "Where a step sits in the customer's life with the product: awareness, search, evaluate, "
+              "purchase, receive, set-up, use, get help, maintain, renew, dispose, next cycle."),
     "Touchpoint": (r"touchpoint", "A point of contact between the customer and the company: a web page, a call, "
                    "a visit, a letter."),
     "Journey map": (r"journey map", "The customer's steps from left to right, with the company's supporting steps, "
@@ -104,6 +106,7 @@ GLOSSARY = {
         r"opportunity",
         "Importance + the part of importance that satisfaction does not reach: I + max(I - S, 0), from 0 to 20. "
         "Above 10 a need is underserved, above 12 a high opportunity, above 15 an extreme one."),
+    "Overserved": (r"overserved", "A need whose satisfaction is above its importance: more is done than customers ask."),
     "Underserved": (r"underserved", "A need with an opportunity score above 10: important and not well met."),
     "Unmet need": (r"unmet need", "How far satisfaction falls short of importance at a step, as a share of the "
                    "shortfall over the whole journey."),
@@ -127,6 +130,9 @@ GLOSSARY = {
     "Segment": (r"\bsegment", "A group of customers that share a value of one column of the data, such as a region."),
     "Hash (SHA-256)": (r"SHA-256|\bhash\b", "A fingerprint of a file's exact contents: two reports with the same "
                        "hash rest on the very same model file."),
+    "Value model fingerprint": (r"fingerprint \w", "A short code for exactly what the value model was computed from "
+                                "(the data files, the settings, the options, cem's version): the run's pages that show "
+                                "the same code show figures of the very same model."),
     "PDF": (r"\bPDF\b", "Portable Document Format: this document as printed pages."),
 }
 

@@ -237,6 +237,9 @@ def test_a_study_without_purchases_or_survey_says_so_and_shows_no_money(tmp_path
     first = re.search(r'Fix first</div>.*?<div class="detail">(.*?)</div>', page, re.S).group(1)
     assert "(rework)" in first
     assert re.search(r"Customers in the data</div><div class=\"value\">4,580<", page)
+    # The glossary explains the terms this page uses, and only those.
+    assert "<dt>Rework</dt>" in page and "<dt>Drop-off</dt>" in page
+    assert "<dt>Pareto/NBD</dt>" not in page and "<dt>Opportunity score (Opp)</dt>" not in page
     assert [i for i in _ids(study.graph) if re.search(rf"\b{re.escape(i)}\b", re.sub(r"<[^>]+>", " ", page))] == []
 
 
