@@ -159,13 +159,16 @@ def test_workshop_notebooks_draw_a_new_workbook_and_show_problems_of_a_broken_on
     assert "thing(s) to fix in the workbook" in text and "Steps!E3" in text and "did you mean 'setup'" in text
 
 
-def test_one_value_model_on_every_page(tmp_path):
+@pytest.mark.parametrize("study, models", [("solar", {"Pareto/NBD", "BG/NBD", "MBG/NBD"}),
+                                           ("payroll", {"sBG"})])  # payroll: relationship: contractual
+def test_one_value_model_on_every_page(tmp_path, study, models):
     """The summary, value by step and lifetime value pages of a run show one base value: the run's value model."""
     out = tmp_path / "run"
     for notebook in ("00_summary.ipynb", "03_value_by_step.ipynb", "04_lifetime_value.ipynb"):
-        metrics = run(notebook, "solar", out)
+        metrics = run(notebook, study, out)
     vm = metrics["value_model"]
-    assert vm["model"] in {"Pareto/NBD", "BG/NBD", "MBG/NBD"} and vm["base_low"] < vm["base_value"] < vm["base_high"]
+    assert vm["model"] in models and vm["base_low"] < vm["base_value"] < vm["base_high"]
+    assert vm["relationship"] == ("contractual" if study == "payroll" else "non-contractual")
     assert metrics["lifetime_value"]["total_clv"] == vm["base_value"]
     assert metrics["step_value"]["value_model"]["base_value"] == vm["base_value"]
     assert metrics["lifetime_value"]["top_step_at_stake"]["at_stake"] == vm["at_stake"][0]["value"]

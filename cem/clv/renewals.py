@@ -178,7 +178,7 @@ def contractual_holdout(transactions: pd.DataFrame, period: str, split: str | pd
 def contractual_values(name: str, model: object, histories: pd.DataFrame, terms: dict, period: str,
                        covariates: pd.DataFrame | None = None) -> np.ndarray:
     """Each customer's residual lifetime value over the study's horizon: ``margin x spend per
-    period x DERL`` (sBG; Fader & Hardie 2010, eq. 7, over the horizon's periods: see
+    period x DERL`` (sBG; Fader & Hardie 2010, over the horizon's periods: see
     :meth:`cem.clv.SBG.derl`), or ``margin x spend per period x`` the discounted expected paid
     periods of BG/BB. The yearly discount rate becomes ``(1 + d)^(1/k) - 1`` per period (``k``
     periods a year); a customer who cancelled is worth nothing more.

@@ -123,7 +123,7 @@ class SBG(_Model):
 
     def expected_discounted_lifetime(self, discount_rate, covariates=None):
         """DEL: discounted expected number of payments of a new customer, the first one (now)
-        included, ``2F1(1, beta; alpha+beta; 1/(1+d))`` (Fader & Hardie 2010, eq. 6)."""
+        included, ``2F1(1, beta; alpha+beta; 1/(1+d))`` (Fader & Hardie 2010)."""
         a, b = self._p(covariates)
         return special.hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate))
 
@@ -133,7 +133,7 @@ class SBG(_Model):
         deciding to renew: ``sum_(t>=n) S(t) / S(n-1) / (1+d)^(t-n)`` with ``n = renewals + 1``, the
         next payment undiscounted; in closed form (Fader & Hardie 2010, "Customer-base valuation
         in a contractual setting: the perils of ignoring heterogeneity", Marketing Science 29(1),
-        eq. 7) ``DERL = B(alpha, beta+n) / B(alpha, beta+n-1) * 2F1(1, beta+n; alpha+beta+n; 1/(1+d))``.
+        their expression for DERL) ``DERL = B(alpha, beta+n) / B(alpha, beta+n-1) * 2F1(1, beta+n; alpha+beta+n; 1/(1+d))``.
         Times the payment per period it is the customer's expected residual lifetime value.
 
         ``horizon``: the first ``horizon`` periods only (the sum's first terms), e.g. the study's
