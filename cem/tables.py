@@ -171,14 +171,12 @@ def format_number(value: object, *, decimals: int | None = None, percent: bool =
 
 
 def _places(values):
-    """Decimals of a column of numbers: none for whole numbers or amounts of 1,000 and more, one up
-    to 1,000, else two."""
+    """Decimals of a column of numbers: none for whole numbers or amounts of 100 and more, else two."""
     nums = [float(v) for v in values if isinstance(v, numbers.Number) and not isinstance(v, bool)
             and math.isfinite(float(v))]
     if not nums:
         return None
-    top = max(abs(v) for v in nums)
-    return 0 if all(v.is_integer() for v in nums) or top >= 1000 else 1 if top >= 100 else 2
+    return 0 if all(v.is_integer() for v in nums) or max(abs(v) for v in nums) >= 100 else 2
 
 
 def _names(G):

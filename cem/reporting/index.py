@@ -158,7 +158,7 @@ def render_index(results, failed_attempts=frozenset()):
             "later_failed": (_href(r.run + ".failed", "log.txt")
                              if r.status == "ok" and folder == r.run and r.run in failed_attempts else ""),
             "cells": _metric_cells(r.metrics),
-            "seconds": f"{r.seconds:.1f}",
+            "seconds": f"{r.seconds:,.0f}",  # whole seconds, as a client reads a duration (#15)
             "generated": bool(getattr(r, "generated", False)),
         })
     from markupsafe import Markup
