@@ -334,7 +334,8 @@ def explain_priorities(plan: Priorities, *, links: bool = True) -> str:
         see = ""
         if links and row.notebooks:
             see = " See " + ", ".join(f"[{n}]({n}.html)" for n in row.notebooks.split(", ")) + "."
-        lines.append(f"{row.rank}. **{e(str(row.name))}** ({e(str(row.stage))}). {e(row.evidence)}.{who}{where}{see}")
+        stage = e(str(row.stage).replace("_", " "))
+        lines.append(f"{row.rank}. **{e(str(row.name))}** ({stage}). {e(row.evidence)}.{who}{where}{see}")
     if plan.missing:
         lines += ["", "**Not measured in this study:**", ""] + [f"- {m}" for m in plan.missing]
     return "\n".join(lines)

@@ -39,7 +39,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "step": ("step", ""),
     "name": ("step", ""),
     "stage": ("stage", "the stage of the customer's lifecycle the step belongs to"),
-    "priority": ("priority", "the step's share of the value at stake plus its share of the unmet need (0 to 2)"),
+    "priority": ("priority", "the step's share of the evidence that ranked the steps (the rule is said above the list)"),
     "at_stake": ("value at stake", "the change in the customer base's lifetime value when the step's experience is "
                                    "raised to the target, where its 95 % interval stays above zero"),
     "at_stake_interval": ("95 % interval", "the range the value at stake lies in with 95 % confidence"),
