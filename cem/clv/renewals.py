@@ -162,6 +162,8 @@ def contractual_holdout(transactions: pd.DataFrame, period: str, split: str | pd
     for name, fit in fitters.items():
         try:
             model = fit()
+        except InputError:  # too few customers: said as such, not as a failed fit
+            raise
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
             rows.append({"model": name, "holdout_error": np.nan, "loglik": np.nan,
                          "fit_warning": f"the fit failed ({exc})", "chosen": False, "predicted": np.nan,

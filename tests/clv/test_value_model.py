@@ -244,3 +244,15 @@ def test_rework_enters_the_model_and_its_reduction_is_valued(tmp_path):
     # Saved and read back as every page reads it.
     back = ValueModel.from_dict(json.loads(json.dumps(vm.to_dict())))
     assert back.rework["value"].tolist() == pytest.approx(vm.rework["value"].tolist(), abs=0.01)
+
+
+def test_too_few_contract_customers_value_nothing_and_say_why(tmp_path):
+    import shutil
+
+    shutil.copy(EXAMPLES / "payroll" / "model.yaml", tmp_path / "model.yaml")
+    (tmp_path / "study.yaml").write_text("relationship: contractual\nperiod: month\n")
+    lines = (EXAMPLES / "payroll" / "transactions.csv").read_text().splitlines()[:40]
+    (tmp_path / "transactions.csv").write_text("\n".join(lines) + "\n")
+    vm = fit_value_model(load_study(tmp_path))
+    assert vm.model == "none" and vm.relationship == "contractual" and np.isnan(vm.base_value)
+    assert "too few to fit the sBG model" in vm.reason
