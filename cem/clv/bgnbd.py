@@ -113,8 +113,11 @@ def _plain_objective(x, tx, T, w):
         lT1, ltx1 = np.log(alpha + T1), np.log(alpha + tx1)
         A3 = -(r + x1) * lT1
         A4 = np.log(a) - np.log(b + xm1) - (r + x1) * ltx1
-        D = np.logaddexp(A3, A4)
-        p3, p4 = np.exp(A3 - D), np.exp(A4 - D)
+        d = A4 - A3  # D = log(e^A3 + e^A4) and the shares p3, p4, as logaddexp would give them, cheaper
+        e = np.exp(-np.abs(d))
+        D = np.maximum(A3, A4) + np.log1p(e)
+        p4 = np.where(d > 0, 1.0, e) / (1.0 + e)
+        p3 = 1.0 - p4
         gl = special.gammaln
         ll = (dot(W, gl(r + ux) + gl(b + ux) - gl(a + b + ux))
               + N * (-gl(r) + r * np.log(alpha) + gl(a + b) - gl(b)) - r * dot(w0, lT0) + dot(w1, D))
