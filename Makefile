@@ -33,10 +33,11 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest cem tests --doctest-modules
 
-# The reference tools live in their own environment: never dependencies of cem.
+# The reference tools live in their own environment: never dependencies of cem. DuckDB and polars
+# are the "what a user would write instead" anchors of the RFM summary and the DFG.
 benchmarks/.venv-ref/.installed:
 	test -x benchmarks/.venv-ref/bin/python || $(PYTHON) -m venv benchmarks/.venv-ref
-	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy pyarrow
+	benchmarks/.venv-ref/bin/python -m pip install --quiet --disable-pip-version-check lifetimes pandas numpy scipy pyarrow duckdb polars
 	touch $@
 
 # pm4py is AGPL: it runs only here, in its own environment, to compare against.
