@@ -123,6 +123,10 @@ GLOSSARY = {
                "(Fader, Hardie and Lee, 2005)."),
     "MBG/NBD": (r"MBG/NBD", "Modified BG/NBD: BG/NBD that also lets customers leave before their first repeat "
                 "purchase (Batislam, Denizel and Filiztekin, 2007)."),
+    "sBG": (r"\bsBG\b", "Shifted beta-geometric: a model of customers under contract who renew each period or leave, "
+            "each with their own chance of leaving (Fader and Hardie, 2007)."),
+    "BG/BB": (r"BG/BB", "Beta-geometric/beta-binomial: a model of customers who may act at each of a series of fixed "
+              "occasions until they leave (Fader, Hardie and Shang, 2010)."),
     "Holdout": (r"holdout", "The last part of the observed period, kept aside: each candidate model predicts it "
                 "from the earlier part, and the best prediction chooses the model."),
     "Generated data": (r"generated data", "Data made up by cem's generator (cem synth) to show the method, with "
