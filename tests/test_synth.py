@@ -160,3 +160,12 @@ def test_contractual_payments_follow_the_planted_churn_factor():
     assert churn_first[0] == pytest.approx(0.5 / 20.5, abs=0.01)
     assert churn_first[1] == pytest.approx(0.5 * np.exp(-0.9) / (0.5 * np.exp(-0.9) + 20), abs=0.006)
     assert alive[4000:].mean() > alive[:4000].mean()
+
+
+def test_weekly_contracts_pay_every_seven_days():
+    from cem.synth import contractual_transactions
+
+    tx, alive = contractual_transactions(np.zeros(300), period="week", sbg=(1.0, 30.0), weeks=20, seed=2)
+    gaps = tx.groupby("customer_id")["date"].diff().dropna().dt.days
+    assert len(gaps) > 1000 and (gaps == 7).all()
+    assert tx["date"].max() <= pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=20) and 0 < alive.mean() < 1
