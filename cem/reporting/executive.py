@@ -594,7 +594,8 @@ def _template_named(name):
 
 
 def write_executive(run_dir: str | Path, study: Study | str | Path | None = None, *,
-                    previous: str | Path | None = None, pdf: bool = True, top: int = 5) -> tuple[Path, Path | None]:
+                    segment: tuple[str, str] | list | None = None, previous: str | Path | None = None,
+                    pdf: bool = True, top: int = 5) -> tuple[Path, Path | None]:
     """Write the run's executive deliverable: ``run_dir/executive.html`` and ``run_dir/executive.pdf``.
 
     Parameters
@@ -604,6 +605,9 @@ def write_executive(run_dir: str | Path, study: Study | str | Path | None = None
     study : cem.study.Study, str or Path, optional
         The study the run was made from (a path is loaded, with the run's segment from ``run.json``);
         None: the study folder ``run.json`` names.
+    segment : (column, value), optional
+        The run's segment, when ``study`` is a path (default: the one ``run.json`` records; give it
+        when the run's ``run.json`` is not written yet, as in a run's staging folder).
     previous : str or Path, optional
         An earlier version of the model: the page says what changed since.
     pdf : bool
@@ -643,7 +647,7 @@ def write_executive(run_dir: str | Path, study: Study | str | Path | None = None
             if not study or not Path(study).is_dir():
                 raise CemError(f"{run_dir / 'run.json'}: the study folder it names ({study or 'none'}) is not a folder "
                                "here; name the study with --study")
-        loaded = load_study(study, segment=run.get("segment") or None)
+        loaded = load_study(study, segment=segment or run.get("segment") or None)
     else:
         loaded = study
     page = render_executive(executive_content(run_dir, loaded, previous=previous, top=top))
