@@ -24,9 +24,13 @@ import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CemError
-from .executive import _css_string, _template_named, format_money, score, stake_verdict
+from .executive import _DEFAULT_COLOURS, _brand, _css_string, _template_named, format_money, score, stake_verdict
+
+if TYPE_CHECKING:
+    from ..study import Study
 
 __all__ = ["segment_comparison", "render_segment_comparison", "write_segment_comparison", "SEGMENTS_NAME"]
 
@@ -70,13 +74,16 @@ def _count(value):
     return f"{int(value):,}" if ok else "–"
 
 
-def segment_comparison(run_dirs: Sequence[str | Path], *, top: int = 3) -> dict:
+def segment_comparison(run_dirs: Sequence[str | Path], *, study: Study | None = None, top: int = 3) -> dict:
     """What the comparison page shows, for these runs (the all-customers run first, whatever the order given).
 
     Parameters
     ----------
     run_dirs : sequence of str or Path
         Finished runs of one study: its all-customers run and its segment runs.
+    study : cem.study.Study, optional
+        The study of the runs: the page carries its client's name, logo and colours (study.yaml's
+        ``client`` and ``brand:``).
     top : int
         Things to fix first listed per run.
 
@@ -167,7 +174,9 @@ def segment_comparison(run_dirs: Sequence[str | Path], *, top: int = 3) -> dict:
     title = next((c["title"] for c in columns if c["title"]), "")
     for c in columns:
         c.pop("per_range")
-    return {"title": title, "columns": columns, "stakes": stakes, "nowhere": nowhere, "differences": differ,
+    brand = _brand(study) if study is not None else {"client": "", "logo": "", "primary": _DEFAULT_COLOURS[0],
+                                                       "accent": _DEFAULT_COLOURS[1], "ink": "#ffffff"}
+    return {"title": title, "brand": brand, "columns": columns, "stakes": stakes, "nowhere": nowhere, "differences": differ,
             "currency": currency,
             "date": time.strftime("%Y-%m-%d")}
 
@@ -191,7 +200,9 @@ def render_segment_comparison(content: dict) -> str:
 
     Examples
     --------
-    >>> page = render_segment_comparison({"title": "<b>Shop</b>", "columns": [], "stakes": [], "differences": [],
+    >>> brand = {"client": "", "logo": "", "primary": "#1f4e79", "accent": "#e07b00", "ink": "#ffffff"}
+    >>> page = render_segment_comparison({"title": "<b>Shop</b>", "brand": brand, "columns": [], "stakes": [],
+    ...                                   "differences": [],
     ...                                   "nowhere": [], "currency": "EUR", "date": "2026-01-01"})
     >>> "&lt;b&gt;Shop&lt;/b&gt;" in page, "<script" in page
     (True, False)
@@ -204,8 +215,8 @@ def render_segment_comparison(content: dict) -> str:
     return _template_named("segments.html.j2").render(csp_meta=Markup(csp_meta()), footer_css=footer, **content)
 
 
-def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *, pdf: bool = False,
-                             top: int = 3) -> tuple[Path, Path | None]:
+def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *, study: Study | None = None,
+                             pdf: bool = False, top: int = 3) -> tuple[Path, Path | None]:
     """Write ``out/segments.html`` (and ``out/segments.pdf``): the runs of a ``--by`` batch side by side.
 
     Parameters
@@ -214,6 +225,8 @@ def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *,
         Finished runs of one study: the all-customers run and the segment runs.
     out : str or Path
         The report folder (the runs' links are relative to it).
+    study : cem.study.Study, optional
+        The study of the runs, for its client's name, logo and colours.
     pdf : bool
         Also print the page to PDF (headless Chromium).
     top : int
@@ -231,7 +244,7 @@ def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *,
     from .._files import atomic_write_text
 
     out = Path(out)
-    page = render_segment_comparison(segment_comparison(run_dirs, top=top))
+    page = render_segment_comparison(segment_comparison(run_dirs, study=study, top=top))
     html = atomic_write_text(out / f"{SEGMENTS_NAME}.html", page)
     pdf_path = out / f"{SEGMENTS_NAME}.pdf"
     if pdf:

@@ -74,3 +74,17 @@ def test_not_a_run_is_a_clear_error(tmp_path):
         segment_comparison([tmp_path])
     html, pdf = write_segment_comparison([_run(tmp_path / "only", None, 10.0, 9.0, 11.0, 2, [])], tmp_path)
     assert pdf is None and "All customers" in html.read_text()
+
+
+def test_the_page_carries_the_clients_name_and_colours(batch, tmp_path):
+    from cem import load_study
+    from conftest import EXAMPLES
+
+    out, runs = batch
+    study_dir = tmp_path / "branded"
+    shutil.copytree(EXAMPLES / "solar", study_dir)
+    (study_dir / "study.yaml").write_text((study_dir / "study.yaml").read_text()
+                                          + "brand:\n  colours: ['#0B6E4F']\n")
+    html, _ = write_segment_comparison(runs, out, study=load_study(study_dir))
+    page = html.read_text()
+    assert "SunRoof Installations (fictitious)" in page and "--primary: #0b6e4f" in page
