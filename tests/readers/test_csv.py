@@ -33,15 +33,22 @@ def test_csv_text_and_headers_are_nfc(tmp_path):
     assert table["respondent_id"].nunique() == 2
 
 
-def test_memory_error_is_reported_as_too_large_not_malformed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("cells", ["c1,2024-01-01,S1", "c1, 2024-01-01, S1"])  # pyarrow's reader; pandas'
+def test_memory_error_is_reported_as_too_large_not_malformed(tmp_path, monkeypatch, cells):
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
     def no_memory(*args, **kwargs):
         raise MemoryError
 
+    def no_arrow_memory(*args, **kwargs):
+        raise pa.ArrowMemoryError("malloc of size 1 failed")
+
     f = tmp_path / "events.csv"
-    f.write_text("customer_id,timestamp,step\nc1,2024-01-01,S1\n")
+    f.write_text(f"customer_id,timestamp,step\n{cells}\n")
     monkeypatch.setattr(pd, "read_csv", no_memory)
+    monkeypatch.setattr(pacsv, "read_csv", no_arrow_memory)
     with pytest.raises(InputError) as info:
         read_csv(f)
     (line,) = [str(p) for p in info.value.problems]
