@@ -109,7 +109,7 @@ def flow_map(G: nx.MultiDiGraph, transitions: pd.DataFrame, *, ax: Axes | None =
                     bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=PALETTE["muted"], lw=0.8))
         ax.set_xlim(-0.7, len(steps) - 0.3)
         ax.set_ylim(-(_BOX + below + 0.15), _BOX + above + 0.15)
-        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_aspect("equal", adjustable="box")  # both limits fixed: the box, not the limits, gives way
         ax.axis("off")
         legend = ax.legend(handles=[Line2D([], [], color=PALETTE["secondary"], lw=3, label="observed, designed"),
                                     Line2D([], [], color=PALETTE["bad"], lw=3, label="observed, not designed"),
