@@ -210,10 +210,14 @@ def rework(events: pd.DataFrame, *, activity: str = "step", case: str = "custome
     new_visit = ~(prev_same_case & np.r_[False, acts[1:] == acts[:-1]])
     v = pd.DataFrame({"c": cases[new_visit], "a": acts[new_visit]})
     visits = v.groupby(["a", "c"]).size()
-    per_act = visits.groupby(level=0)
-    out = pd.DataFrame({"activity": names[per_act.size().index], "reached": per_act.size().to_numpy(),
-                        "cases": per_act.apply(lambda s: int((s > 1).sum())).to_numpy(),
-                        "extra_visits": per_act.apply(lambda s: int((s - 1).sum())).to_numpy()})
+    act = visits.index.get_level_values(0)
+    # Per activity, vectorised (no Python function per group): cases reaching it, cases back
+    # there more than once, and the returns beyond the first.
+    per_act = pd.DataFrame({"reached": 1, "cases": (visits.to_numpy() > 1).astype(int),
+                            "extra_visits": visits.to_numpy() - 1},
+                           index=act).groupby(level=0).sum()
+    out = pd.DataFrame({"activity": names[per_act.index], "reached": per_act["reached"].to_numpy(),
+                        "cases": per_act["cases"].to_numpy(), "extra_visits": per_act["extra_visits"].to_numpy()})
     out["share"] = out["cases"] / out["reached"]
     out = out[out["cases"] > 0][["activity", "cases", "share", "extra_visits"]]
     return out.sort_values("cases", ascending=False).reset_index(drop=True)

@@ -131,3 +131,47 @@ def test_implausible_event_years(tmp_path, G):
 
 
 GOOD_EVENTS = "customer_id,timestamp,step\nc1,2024-01-01T10:00:00,S1\n"
+
+
+def test_events_out_of_time_order_read_as_the_sorted_log(tmp_path):
+    # A log with XES names whose rows come in random order (as exports from several systems
+    # merged do): read_events gives the log sorted by customer, then time; equal times keep
+    # their file order; the DFG and variants are those of the sorted log, counted by hand.
+    rows = [("b", "2024-01-01T09:00:00+00:00", "Open"), ("a", "2024-01-02T10:00:00+00:00", "Close"),
+            ("a", "2024-01-01T10:00:00+00:00", "Open"), ("b", "2024-01-03T09:00:00+00:00", "Close"),
+            ("a", "2024-01-01T12:00:00+00:00", "Fix"), ("b", "2024-01-01T09:00:00+00:00", "Note"),
+            ("c", "2024-01-05T08:00:00+01:00", "Open"), ("c", "2024-01-05T07:30:00Z", "Close")]
+    p = tmp_path / "log.csv"
+    p.write_text("case:concept:name,concept:name,time:timestamp\n" + "".join(f"{c},{a},{t}\n" for c, t, a in rows))
+    events, _ = read_events(p)
+    assert events["customer_id"].tolist() == ["a", "a", "a", "b", "b", "b", "c", "c"]
+    # b's Open and Note are at one time: file order; c's 08:00+01:00 is 07:00 UTC, before 07:30Z.
+    assert events["activity"].tolist() == ["Open", "Fix", "Close", "Open", "Note", "Close", "Open", "Close"]
+    assert str(events["timestamp"].dt.tz) == "UTC"
+    d = dfg(events, activity="activity")
+    assert sorted(zip(d["source"], d["target"], d["count"])) == [
+        ("Fix", "Close", 1), ("Note", "Close", 1), ("Open", "Close", 1), ("Open", "Fix", 1), ("Open", "Note", 1)]
+    v = variants(events, activity="activity")
+    assert sorted(zip(v["variant"], v["cases"])) == [("Open > Close", 1), ("Open > Fix > Close", 1),
+                                                     ("Open > Note > Close", 1)]
+
+
+def test_a_large_shuffled_log_reads_as_the_same_log_in_order(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    n_cases, per = 3_000, 6
+    case = np.repeat(np.arange(n_cases), per)
+    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(case * 3 + np.tile(np.arange(per), n_cases), unit="h")
+    log_ = pd.DataFrame({"case:concept:name": [f"case {c:05d}" for c in case],
+                         "concept:name": [f"A{(c + k) % 4}" for c, k in zip(case, np.tile(np.arange(per), n_cases))],
+                         "time:timestamp": t.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    log_.to_csv(tmp_path / "in_order.csv", index=False)
+    log_.sample(frac=1, random_state=2).to_csv(tmp_path / "shuffled.csv", index=False)
+    ordered, _ = read_events(tmp_path / "in_order.csv")
+    shuffled, _ = read_events(tmp_path / "shuffled.csv")
+    pd.testing.assert_frame_equal(shuffled, ordered)
+    assert ordered["customer_id"].tolist() == log_["case:concept:name"].tolist()
+    pd.testing.assert_frame_equal(dfg(shuffled, activity="activity"), dfg(ordered, activity="activity"))
+    assert dfg(shuffled, activity="activity")["count"].sum() == n_cases * (per - 1)
