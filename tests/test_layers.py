@@ -21,7 +21,7 @@ LAYERS = [
     ("cem.convert",),                                          # model file <-> graph <-> tables, exports
     ("cem.study",),                                            # a Study: each table read once, segments
     ("cem.gaps", "cem.needs", "cem.value", "cem.journeys", "cem.clv", "cem.diff",
-     "cem.provenance"),                                        # the analyses; what the data is
+     "cem.provenance", "cem.voice"),                           # the analyses; what the data is
     ("cem.summary",),                                          # what to fix first, from the analyses
     ("cem.plots",),                                            # figures
     ("cem.narrative", "cem.metrics"),                          # report text, metrics.json
