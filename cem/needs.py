@@ -43,6 +43,7 @@ __all__ = [
     "individual_opportunity",
     "segment_respondents",
     "Segmentation",
+    "SILHOUETTE_SAMPLE",
     "segment_summary",
     "kano",
     "KANO_TABLE",
@@ -211,7 +212,10 @@ class Segmentation:
     centers : pandas.DataFrame
         Mean individual opportunity of each need, per segment.
     criterion : str
-        How ``k`` was chosen, in words.
+        How ``k`` was chosen, in words (with the sample the silhouette was computed on, when sampled).
+    silhouette_respondents : int
+        Respondents the silhouette scores were computed on: all of them, or a random sample of
+        :data:`SILHOUETTE_SAMPLE` beyond that many (0 when ``k`` was given).
     """
 
     labels: pd.Series
@@ -219,6 +223,13 @@ class Segmentation:
     scores: pd.Series
     centers: pd.DataFrame
     criterion: str
+    silhouette_respondents: int = 0
+
+
+#: Beyond this many respondents the silhouette score (quadratic in respondents: every pair's
+#: distance) is computed on a random sample of this many (scikit-learn's ``sample_size``), the
+#: same sample for every k (one ``random_state``); k-means itself is linear and uses everyone.
+SILHOUETTE_SAMPLE = 5_000
 
 
 def segment_respondents(survey: pd.DataFrame, *, k: int | None = None, ks: Iterable[int] = range(2, 7), seed: int = 0,
@@ -259,10 +270,12 @@ def segment_respondents(survey: pd.DataFrame, *, k: int | None = None, ks: Itera
     if not tried:
         raise ValueError(f"too few respondents ({len(X)}) to segment")
     scores, fits = {}, {}
+    sample = SILHOUETTE_SAMPLE if len(values) > SILHOUETTE_SAMPLE else None
     for j in tried:
         model = KMeans(n_clusters=j, n_init=10, random_state=seed).fit(values)
         fits[j] = model.labels_
-        scores[j] = silhouette_score(values, model.labels_, random_state=seed) if j > 1 else np.nan
+        scores[j] = (silhouette_score(values, model.labels_, sample_size=sample, random_state=seed) if j > 1
+                     else np.nan)
     best = k if k is not None else max(tried, key=lambda j: (round(scores[j], 6), -j))
     raw = pd.Series(fits[best], index=X.index)
     order = raw.value_counts().index  # segment 1 is the largest
@@ -270,9 +283,10 @@ def segment_respondents(survey: pd.DataFrame, *, k: int | None = None, ks: Itera
     centers = X.groupby(labels).mean()
     criterion = (f"k = {best} given" if k is not None else
                  f"k = {best} of {', '.join(map(str, tried))}: the highest mean silhouette score "
-                 f"({scores[best]:.3f})")
+                 f"({scores[best]:.3f}" + (f", on a random sample of {sample:,} of the {len(values):,} respondents"
+                                           if sample else "") + ")")
     return Segmentation(labels=labels, k=best, scores=pd.Series(scores, name="silhouette"), centers=centers,
-                        criterion=criterion)
+                        criterion=criterion, silhouette_respondents=0 if k is not None else (sample or len(values)))
 
 
 def segment_summary(survey: pd.DataFrame, labels: pd.Series, G: nx.MultiDiGraph | None = None, *, top: int = 3,

@@ -190,3 +190,18 @@ def test_a_segment_run_shows_its_own_blank_answers():
 
     assert re.search(rf"\b{own} answers? of this segment \(segment = {re.escape(str(value))}\)", line), line
     assert own < int(re.search(r"(\d+) answers? (?:is|are) blank", blank).group(1))
+
+
+def test_silhouette_on_a_sample_beyond_a_size_recovers_the_planted_segment(planted, monkeypatch):
+    # The silhouette is quadratic in respondents: beyond SILHOUETTE_SAMPLE it is computed on a
+    # random sample (the same for every k), and the criterion says so.
+    import cem.needs
+
+    G, answers, truth = planted
+    assert segment_respondents(answers, seed=0).silhouette_respondents == 400
+    monkeypatch.setattr(cem.needs, "SILHOUETTE_SAMPLE", 100)
+    seg = segment_respondents(answers, seed=0)
+    assert seg.k == 2 and seg.silhouette_respondents == 100
+    assert "on a random sample of 100 of the 400 respondents" in seg.criterion
+    planted_labels = answers.drop_duplicates("respondent_id").set_index("respondent_id")["segment"]
+    assert adjusted_rand_score(planted_labels.reindex(seg.labels.index), seg.labels) >= 0.8
