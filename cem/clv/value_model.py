@@ -28,7 +28,9 @@ How it is built (:func:`fit_value_model`):
    customers went through the step again; "what is it worth if this step's rework falls by
    x %" (:attr:`ValueModel.rework`) is the change in the base's value when the counts are cut by
    x %, through the fitted effect, with its interval from the same draws.
-5. **Contractual customers** (``relationship: contractual`` in study.yaml, with its ``period``):
+5. **Contractual customers** (``relationship: contractual`` in study.yaml, with its ``period``;
+   and customers who buy at discrete occasions, at most once a ``period``, when study.yaml names
+   a ``period`` for a non-contractual study: a yearly gala, a season ticket):
    the payments become renewal histories (:func:`cem.clv.renewal_histories`); the candidates are
    the sBG (Fader & Hardie 2007) and BG/BB (Fader, Hardie & Shang 2010), checked on the paid
    periods of a holdout (:func:`cem.clv.contractual_holdout`) and chosen by the same rule. The
@@ -359,7 +361,7 @@ def fit_value_model(study: Study, *, target: float = 5.0, holdout_share: float =
 
     if tx.empty:
         return nothing("there are no purchases to value (in this segment)")
-    if terms["relationship"] == "contractual":
+    if terms["relationship"] == "contractual" or terms["period_given"]:  # periods: renewals or discrete occasions
         return _fit_contractual(study, tx, terms, nothing, target=target, holdout_share=holdout_share, draws=draws,
                                 seed=seed, min_rated=min_rated, reductions=reductions)
     start, end = tx["date"].min(), tx["date"].max()
@@ -453,13 +455,15 @@ def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws,
         candidates = contractual_holdout(tx, period, split, source=source)
     except InputError as exc:
         return nothing(exc.problems[0].message if exc.problems else str(exc), customers=len(histories))
-    chosen, reason = _choose(candidates, "paid periods")
+    contract = terms["relationship"] == "contractual"
+    chosen, reason = _choose(candidates, "paid periods" if contract else f"{period}s with a purchase")
     candidates = candidates[["model", "holdout_error", "loglik", "fit_warning", "chosen"]]
     if chosen is None:
         return nothing(reason, candidates, len(histories))
     active = int((histories["churned"] == 0).sum())
-    reason += (f"; {active:,} of {len(histories):,} customers are still under contract at the end of the data "
-               f"(whole {period}s to the one ending {_period_end(last, period):%Y-%m-%d})")
+    reason += (f"; {active:,} of {len(histories):,} customers " + ("are still under contract" if contract else
+                                                                   f"bought in the last whole {period}")
+               + f" at the end of the data (whole {period}s to the one ending {_period_end(last, period):%Y-%m-%d})")
     events = study.events() if "events" in study.files else None
     covariates, ratings = _study_covariates(events, histories.index, min_rated)
     if chosen == "BG/BB" and covariates is not None:
@@ -504,7 +508,7 @@ def _fit_contractual(study, tx, terms, nothing, *, target, holdout_share, draws,
     fitted = ValueModel(chosen, float(values.sum()), None if low is None else float(low),
                         None if high is None else float(high), terms["currency"], terms["horizon"], len(histories),
                         at_stake, all_steps, candidates, reason, target, notes, estimates,
-                        {"mean_per_period": float(histories["spend"].mean())}, "contractual", period, rework)
+                        {"mean_per_period": float(histories["spend"].mean())}, terms["relationship"], period, rework)
     return ValueModel.from_dict(fitted.to_dict())
 
 
@@ -774,7 +778,7 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
     from .rfm import rfm
     from .study import study_terms
 
-    if value.relationship == "contractual":
+    if value.model in ("sBG", "BG/BB"):  # customers by period: contracts, or discrete occasions
         return _contract_values(study, value)
     classes = {"BG/NBD": BGNBD, "Pareto/NBD": ParetoNBD}
     try:

@@ -32,7 +32,9 @@ STUDY_KEYS = {
     "brand": ("brand", "the client's logo and colours on the executive deliverable: {logo: file, colours: [hex, ...]}"),
     "relationship": ("choice", "how customers stay: contractual (they renew each period, churn is seen) or "
                      "non-contractual (they buy when they please, leaving is unseen); non-contractual by default"),
-    "period": ("choice", "the renewal period of a contractual study: week, month, quarter or year"),
+    "period": ("choice", "the renewal period of a contractual study, or of a non-contractual one whose customers "
+               "buy at discrete occasions, at most once a period (valued with BG/BB or sBG): week, month, quarter "
+               "or year"),
 }
 
 

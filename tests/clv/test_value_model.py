@@ -256,3 +256,42 @@ def test_too_few_contract_customers_value_nothing_and_say_why(tmp_path):
     vm = fit_value_model(load_study(tmp_path))
     assert vm.model == "none" and vm.relationship == "contractual" and np.isnan(vm.base_value)
     assert "too few to fit the sBG model" in vm.reason
+
+
+def test_discrete_occasions_are_valued_with_bgbb(tmp_path):
+    """A non-contractual study with a period: customers buy at most once a month, skip months and
+    quietly leave (BG/BB's story, planted): BG/BB is chosen, recovers the planted parameters, and
+    values the base; the sBG, which reads a skipped month as leaving, predicts the holdout worse."""
+    from conftest import MINI
+
+    rng = np.random.default_rng(5)
+    n, months = 2000, 24
+    p = rng.beta(3.0, 1.0, n)       # chance to buy at each occasion while alive
+    theta = rng.beta(0.5, 8.0, n)   # chance to leave before each later occasion
+    rows = []
+    for i in range(n):
+        first = int(rng.integers(0, 3))
+        rows.append((f"c{i:04d}", first, 1))
+        for k in range(first + 1, months):
+            if rng.random() < theta[i]:
+                break
+            if rng.random() < p[i]:
+                rows.append((f"c{i:04d}", k, 1))
+    frame = pd.DataFrame(rows, columns=["customer_id", "month", "x"])
+    frame["date"] = pd.Timestamp("2024-01-10") + frame["month"].map(lambda m: pd.DateOffset(months=m))
+    frame["amount"] = 50.0
+    frame[["customer_id", "date", "amount"]].to_csv(tmp_path / "transactions.csv", index=False)
+    (tmp_path / "model.yaml").write_text(MINI)
+    (tmp_path / "study.yaml").write_text("period: month\nhorizon: 2\nmargin: 0.5\n")
+    vm = fit_value_model(load_study(tmp_path), draws=30)
+    table = vm.candidates.set_index("model")
+    assert vm.model == "BG/BB" and vm.relationship == "non-contractual" and vm.period == "month"
+    assert abs(table.loc["BG/BB", "holdout_error"]) < abs(table.loc["sBG", "holdout_error"])
+    est = vm.estimates.set_index("parameter")
+    for name, planted in {"alpha": 3.0, "beta": 1.0, "gamma": 0.5, "delta": 8.0}.items():
+        assert abs(est.loc[name, "estimate"] - planted) < 3 * est.loc[name, "std_error"] + 0.1 * planted, name
+    assert vm.base_low < vm.base_value < vm.base_high and "months with a purchase" in vm.reason
+    from cem.clv import customer_values
+
+    per = customer_values(load_study(tmp_path), vm)
+    assert per["clv"].sum() == pytest.approx(vm.base_value, rel=1e-6) and per["p_alive"].between(0, 1).all()
