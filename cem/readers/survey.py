@@ -213,8 +213,9 @@ def read_survey(path: str | Path, G: nx.MultiDiGraph | None = None,
                                         f"{m} is outside 1-5 ({sample}); ratings are whole numbers 1 (low) to 5 (high)"))
             table[m] = values.where(~out_of_range).astype(float)
         else:
-            codes = text.str.lower().map(lambda v: _KANO_WORDS.get(v, v))
-            values = pd.to_numeric(codes.where(~blank), errors="coerce")
+            lowered = text.str.lower()
+            words = lowered.map(_KANO_WORDS).astype(float)  # a dictionary lookup, not a function per row
+            values = words.fillna(pd.to_numeric(lowered.where(~blank & words.isna()), errors="coerce"))
             bad = (values.isna() & ~blank) | (values.notna() & ~values.isin([1, 2, 3, 4, 5]))
             if bad.any():
                 sample = ", ".join(repr(v) for v in text[bad].unique()[:3])
