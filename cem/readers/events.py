@@ -19,6 +19,7 @@ their counts.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -243,7 +244,15 @@ def _in_case_order(table, keep):
         rows = rows[_case_time_order(codes, t)]
     if len(rows) == len(table) and ordered:
         return table.reset_index(drop=True)
-    return table.take(rows).reset_index(drop=True)
+    # Column by column on threads: pyarrow's take (the text columns) runs without the GIL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def take(column):
+        return table[column].take(rows).reset_index(drop=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        columns = list(pool.map(take, table.columns))
+    return pd.DataFrame(dict(zip(table.columns, columns)))
 
 
 def _case_time_order(codes, t):

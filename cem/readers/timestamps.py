@@ -49,11 +49,13 @@ def _arrow_text(values):
     if isinstance(values, pd.Series):
         values = values.array
     try:
-        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+        arr = pa.array(values, from_pandas=True)  # Arrow-backed text: no copy
     except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pa.array(pd.Series(values).astype(str).to_numpy(dtype=object), type=pa.large_string())
     arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
 def _cast(arr, zoned):
