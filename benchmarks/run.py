@@ -345,9 +345,10 @@ def render(results):
         res = results.get(name)
         if not res:
             continue
+        how = ("wall-clock seconds of one run each" if name == "batch" else
+               "wall-clock seconds from the file to the result, best of the repeats, each tool in its own process")
         parts += [f"**{title}**, measured {res['date']} in one run of `make bench` ({res['machine']}, 2 cores; "
-                  "wall-clock seconds from the file to the result, best of the repeats, each tool in its own process).",
-                  ""]
+                  f"{how}).", ""]
         if name == "clv":
             parts += clv_text(res)
         elif name == "journeys":
