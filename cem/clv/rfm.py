@@ -21,6 +21,7 @@ from ..readers.transactions import (
     MIN_FIT_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     MIN_SPEND_CUSTOMERS,
+    customer_codes,
     customer_totals,
     too_few_to_fit,
 )
@@ -65,16 +66,6 @@ def _naive_utc(dates):
     return dates
 
 
-def _customer_codes(ids):
-    """Integer codes of customer ids and the ids, in order of first appearance; hashed once.
-
-    Integer ids are hashed as integers (``pd.factorize``); text ids, whatever their storage
-    (Python objects or Arrow strings), are hashed once too; a categorical column is free. The
-    ids are never sorted: sorting text costs far more than hashing it.
-    """
-    return pd.factorize(ids, sort=False)
-
-
 def _totals(transactions, customer, date, amount, end, freq):
     """Per-customer purchase totals of the transactions up to ``end`` (see
     :func:`cem.readers.transactions.customer_totals`).
@@ -91,7 +82,7 @@ def _totals(transactions, customer, date, amount, end, freq):
         day = day[keep]
     period = day // int(step) if step == int(step) else np.floor(day / step).astype(np.int64)
     ids = transactions[customer] if keep.all() else transactions.loc[keep, customer]
-    codes, uniques = _customer_codes(ids)
+    codes, uniques = customer_codes(ids)
     amounts = (transactions[amount].to_numpy(dtype=float)[keep] if amount is not None else np.zeros(len(codes)))
     totals, stats = customer_totals(codes, period, amounts, len(uniques), has_amount=amount is not None)
     return totals, stats, uniques, end_day, step

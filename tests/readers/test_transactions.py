@@ -103,3 +103,18 @@ def test_read_cdnow_sample():
     tx = read_cdnow(ROOT / "data" / "external" / "cdnow" / "CDNOW_sample.txt")
     assert tx.columns.tolist() == ["customer_id", "date", "cds", "amount"] and len(tx) == 6919
     assert tx["date"].min() == pd.Timestamp("1997-01-01") and tx["customer_id"].iloc[0] == "00004"  # ids kept as text, zeros and all
+
+
+@pytest.mark.parametrize("ids", [["C0042", "C0007", "C0042"], ["C7", "C07"], ["C7", "C10", "C7"], ["7", "10", "7"],
+                                 ["a1", "b1"], ["C1", "C1x"], ["C", "C1"], ["C\u0661", "C1"], ["Ren\u00e91", "Ren\u00e92"],
+                                 ["C0", "C10", "C0"], ["X-12-0042", "X-12-0007"], ["C" + "9" * 19, "C1"]])
+def test_customer_codes_are_those_of_factorize(ids):
+    # Ids of one prefix and a number are coded by their numbers only when that is one to one
+    # ("C7" and "C07" are two customers); whatever the path, codes and ids are pandas.factorize's.
+    from cem.readers.transactions import customer_codes
+
+    ids = pd.Series(ids, dtype="str")
+    codes, uniques = customer_codes(ids)
+    expected_codes, expected = pd.factorize(ids)
+    assert codes.tolist() == expected_codes.tolist() and list(uniques) == list(expected)
+    assert str(uniques.dtype) == "str"
