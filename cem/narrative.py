@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from .clv import ValueModel
 
-__all__ = ["problems_table", "problems_markdown", "explain_value_model"]
+__all__ = ["problems_table", "problems_markdown", "explain_value_model", "explain_all_steps"]
 
 
 def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
@@ -68,3 +68,33 @@ def explain_value_model(value: ValueModel | None) -> str:
                 f"{md_escape(value.reason)}.")
     notes = [f"- {md_escape(note)}" for note in value.notes if not note.startswith("No lifetime value is shown")]
     return text + ("\n\n" + "\n".join(notes) if notes else "")
+
+
+def explain_all_steps(value: ValueModel) -> str:
+    """The value at stake of raising every step at once, in words: the amount with its interval
+    where the interval stays above zero, else "no measurable effect" (never a negative amount).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cem.clv import ValueModel
+    >>> vm = ValueModel("BG/NBD", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame(),
+    ...                 {"value": 13356599.07, "low": 8248881.02, "high": 18460184.67}, pd.DataFrame(), "")
+    >>> print(explain_all_steps(vm))
+    Value at stake: the lifetime value over 3 years gained if the step's experience rose to 5 for everyone below it. All steps at once: **13,356,599 EUR** (95 % interval 8,248,881 to 18,460,185 EUR).
+    >>> vm.all_steps = {"value": -5.0, "low": -900.0, "high": 700.0}
+    >>> print(explain_all_steps(vm).split(". ")[-1])
+    All steps at once: no measurable effect (in EUR, its 95 % interval runs from -900 to 700).
+    """
+    cur = md_escape(value.currency)
+    text = (f"Value at stake: the lifetime value over {value.horizon_years:g} years gained if the step's experience "
+            f"rose to {value.target:g} for everyone below it.")
+    every = value.all_steps or {}
+    v, lo, hi = every.get("value"), every.get("low"), every.get("high")
+    if v is None or v != v:
+        return text
+    if lo is not None and hi is not None and lo == lo and lo > 0:
+        return text + f" All steps at once: **{v:,.0f} {cur}** (95 % interval {lo:,.0f} to {hi:,.0f} {cur})."
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return text + " All steps at once: no measurable effect (no interval could be drawn)."
+    return text + f" All steps at once: no measurable effect (in {cur}, its 95 % interval runs from {lo:,.0f} to {hi:,.0f})."

@@ -128,10 +128,45 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "I": ("I", "indifferent: neither"),
     "R": ("R", "reverse: the respondent prefers it unmet"),
     "Q": ("Q", "questionable: contradictory answers (likes it both met and unmet)"),
+    # The lifetime value page (cem.clv.value_model's tables)
+    "model": ("model", ""),
+    "holdout_error": ("holdout error", "the model's prediction of the holdout period's total purchases (or paid "
+                                       "periods) against what happened, as a share of it: + predicts too many"),
+    "loglik": ("log-likelihood", "how well the model fits the records it was fitted on (higher fits better; "
+                                 "comparable only between models of the same records)"),
+    "fit_check": ("fit", "sound, or why the fit was flagged (its parameters ran to a boundary or along a ridge, so "
+                         "the data do not pin them down): a flagged fit is never used for money"),
+    "chosen": ("chosen", "the model that values the customers: the smallest holdout error among the sound fits"),
+    "parameter": ("parameter", "the model's parameters, named as in its paper; experience at a step: the change in "
+                               "how long customers stay per rating point there (see above)"),
+    "estimate": ("estimate", "the value of the parameter that fits the records best"),
+    "std_error": ("standard error", "the uncertainty of the estimate (from the curvature of the likelihood)"),
+    "estimate_interval": ("95 % interval", "estimate plus or minus 1.96 standard errors"),
+    "rated": ("customers who rated it", ""),
+    "below_target": ("rated below the target", "customers whose experience there is raised to the target"),
+    "reduction": ("rework cut by", "the share of each customer's returns to the step taken away"),
+    "rework_gain": ("value of the cut", "the change in the customer base's lifetime value when the rework falls "
+                                        "by that share, where its 95 % interval stays above zero"),
+    "rework_customers": ("customers with rework", "customers who went through the step again after leaving it"),
+    "period": ("period", "the period of the contract, the first paid one counted 1"),
+    "at_risk": ("customers at renewal", "customers who reached the renewal: paid the periods before it and then "
+                                        "renewed or cancelled"),
+    "observed_retention": ("renewed (observed)", "the share of the customers at the renewal who renewed"),
+    "observed_survival": ("still paying (observed)", "the share of customers still under contract (Kaplan-Meier)"),
+    "model_retention": ("renewed (model)", "the sBG's renewal rate"),
+    "model_survival": ("still paying (model)", "the sBG's share still under contract"),
+    "customer": ("customer (pseudonym)", "a keyed pseudonym of the customer id"),
+    "clv": ("lifetime value", "what the customer would be worth over the horizon if kept at their last pace "
+                              "(under contract: like a customer who has just signed)"),
+    "p_alive": ("chance still a customer", "the model's probability that the customer still buys (under "
+                                           "contract: 0 % once cancelled)"),
+    "purchases": ("purchases", "purchases (under contract: paid periods) seen"),
 }
 
 #: Columns shown as percentages unless the caller says otherwise: shares of 0..1.
-PERCENT_COLUMNS = ("unmet_share", "stake_share", "drop_off", "rework", "conversion", "share", "designed_share")
+PERCENT_COLUMNS = ("unmet_share", "stake_share", "drop_off", "rework", "conversion", "share", "designed_share",
+                   "reduction", "observed_retention", "observed_survival", "model_retention", "model_survival",
+                   "p_alive")
 
 #: Columns whose values are model ids, shown as the node's name.
 ID_COLUMNS = ("step", "need_id", "actor", "touchpoint", "node", "top_need", "top_needs", "source", "target",

@@ -54,7 +54,8 @@ if TYPE_CHECKING:
     from ..study import Study
 
 __all__ = ["ValueModel", "choose_model", "experience_covariates", "rework_covariates", "fit_value_model",
-           "customer_values", "renewal_curves"]
+           "customer_values", "renewal_curves", "at_stake_table", "rework_table", "model_choice_table",
+           "estimates_table", "lifetime_metrics"]
 
 #: The candidates of the model choice, in the order they are tried.
 CANDIDATES = ("BG/NBD", "Pareto/NBD", "MBG/NBD")
@@ -806,3 +807,209 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
                          "next_year": np.asarray(given.expected_purchases(52, summary["frequency"], summary["recency"],
                                                                           summary["T"]), dtype=float),
                          "frequency": summary["frequency"], "value_if_kept": clv}, index=summary.index)
+
+
+def _stake_cells(table: pd.DataFrame) -> tuple[list, list]:
+    """A value at stake as a client reads it: the amount where its 95 % interval stays above zero,
+    else "no measurable effect" (never a negative amount); the interval as text."""
+    from ..tables import format_number
+
+    amounts, intervals = [], []
+    for v, lo, hi in zip(table["value"], table["low"], table["high"]):
+        sure = pd.notna(v) and pd.notna(lo) and float(lo) > 0
+        amounts.append(float(v) if sure else "no measurable effect" if pd.notna(v) else None)
+        intervals.append(f"{format_number(lo, money=True)} to {format_number(hi, money=True)}"
+                         if pd.notna(lo) and pd.notna(hi) else None)
+    return amounts, intervals
+
+
+def at_stake_table(value: ValueModel) -> pd.DataFrame:
+    """The value at stake per step as a report page shows it (:func:`cem.tables.client_table`).
+
+    A value at stake whose 95 % interval is not above zero reads "no measurable effect", never a
+    negative amount (issue #15); its interval is text.
+
+    Parameters
+    ----------
+    value : ValueModel
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, at_stake, at_stake_interval, rated, below_target``, largest first.
+
+    Examples
+    --------
+    >>> vm = ValueModel("BG/NBD", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame({
+    ...     "step": ["S_a", "S_b"], "name": ["A", "B"], "value": [1200.0, -50.0], "low": [100.0, -900.0],
+    ...     "high": [2000.0, 700.0], "rated": [300, 200], "below_target": [120, 80]}), None, pd.DataFrame(), "")
+    >>> at_stake_table(vm)[["name", "at_stake", "at_stake_interval"]].values.tolist()
+    [['A', 1200.0, '100 to 2,000'], ['B', 'no measurable effect', '-900 to 700']]
+    """
+    t = value.at_stake
+    amounts, intervals = _stake_cells(t)
+    return pd.DataFrame({"name": t["name"].tolist(), "at_stake": pd.Series(amounts, dtype=object),
+                         "at_stake_interval": intervals, "rated": t["rated"].tolist(),
+                         "below_target": t["below_target"].tolist()})
+
+
+def rework_table(value: ValueModel) -> pd.DataFrame:
+    """The rework scenarios as a report page shows them: per step and share of rework cut, the
+    gain in lifetime value where its 95 % interval stays above zero, else "no measurable effect".
+
+    Parameters
+    ----------
+    value : ValueModel
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, reduction, rework_gain, at_stake_interval, rework_customers``.
+
+    Examples
+    --------
+    >>> vm = ValueModel("BG/NBD", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame(), None, pd.DataFrame(), "",
+    ...                 rework=pd.DataFrame({"step": ["S_a"], "name": ["A"], "reduction": [0.5], "value": [900.0],
+    ...                                      "low": [10.0], "high": [1500.0], "customers": [40]}))
+    >>> rework_table(vm).values.tolist()
+    [['A', 0.5, 900.0, '10 to 1,500', 40]]
+    """
+    t = value.rework
+    amounts, intervals = _stake_cells(t)
+    return pd.DataFrame({"name": t["name"].tolist(), "reduction": t["reduction"].astype(float).tolist(),
+                         "rework_gain": pd.Series(amounts, dtype=object), "at_stake_interval": intervals,
+                         "rework_customers": t["customers"].tolist()})
+
+
+def model_choice_table(value: ValueModel) -> pd.DataFrame:
+    """The candidate models as a report page shows them: the holdout error as a signed percentage,
+    a flagged fit said in words, which one values the customers.
+
+    Parameters
+    ----------
+    value : ValueModel
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, holdout_error`` (text, "+2.0 %"), ``loglik, fit_check`` (text), ``chosen`` (bool).
+
+    Examples
+    --------
+    >>> vm = ValueModel("sBG", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame(), None, pd.DataFrame({
+    ...     "model": ["sBG", "BG/BB"], "holdout_error": [-0.012, float("nan")], "loglik": [-3516.2, -3516.2],
+    ...     "fit_warning": [None, "alpha ran to the edge"], "chosen": [True, False]}), "")
+    >>> model_choice_table(vm)[["holdout_error", "fit_check"]].values.tolist()
+    [['-1.2 %', 'sound'], [None, 'flagged, not used for money: alpha ran to the edge']]
+    """
+    c = value.candidates
+    errors = [f"{float(e) * 100:+.1f} %" if pd.notna(e) else None for e in c["holdout_error"]]
+    checks = [f"flagged, not used for money: {w}" if isinstance(w, str) and w else "sound" for w in c["fit_warning"]]
+    return pd.DataFrame({"model": c["model"].tolist(), "holdout_error": pd.Series(errors, dtype=object),
+                         "loglik": c["loglik"].astype(float).tolist(), "fit_check": checks,
+                         "chosen": [bool(x) for x in c["chosen"]]})
+
+
+def estimates_table(value: ValueModel, graph: object = None) -> pd.DataFrame:
+    """The chosen model's parameters as a report page shows them: a step's effect named by the
+    step ("experience at Get the permit"), not its id; the estimate, its standard error and 95 %
+    interval (estimate +- 1.96 standard errors, the normal approximation at the maximum).
+
+    Parameters
+    ----------
+    value : ValueModel
+    graph : networkx.MultiDiGraph, optional
+        The model, for the steps' names (else the names of the value at stake table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter, estimate, std_error, estimate_interval`` (numbers as text, 4 decimals).
+
+    Examples
+    --------
+    >>> vm = ValueModel("sBG", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame({"step": ["S_a"], "name": ["A"]}),
+    ...                 None, pd.DataFrame(), "", estimates=pd.DataFrame({"parameter": ["alpha", "life.S_a"],
+    ...                 "estimate": [1.5, -0.2], "std_error": [0.1, 0.05]}))
+    >>> estimates_table(vm).values.tolist()
+    [['alpha', '1.5000', '0.1000', '1.3040 to 1.6960'], ['experience at A', '-0.2000', '0.0500', '-0.2980 to -0.1020']]
+    """
+    names = dict(zip(value.at_stake.get("step", []), value.at_stake.get("name", [])))
+    names.update(dict(zip(value.rework.get("step", []), value.rework.get("name", []))))
+
+    def name(step):
+        if graph is not None and step in graph:
+            return graph.nodes[step].get("name") or names.get(step, step)
+        return names.get(step, step)
+
+    def label(p):
+        if p.startswith("life.rework."):
+            return f"rework at {name(p[len('life.rework.'):])}"
+        if p.startswith("life."):
+            return f"experience at {name(p[len('life.'):])}"
+        if p.startswith("rework."):
+            return f"rework at {name(p[len('rework.'):])}"
+        return p
+
+    def num(v):
+        return f"{float(v):,.4f}" if pd.notna(v) and np.isfinite(float(v)) else None
+
+    e = value.estimates
+    return pd.DataFrame({
+        "parameter": [label(str(p)) for p in e["parameter"]],
+        "estimate": [num(v) for v in e["estimate"]],
+        "std_error": [num(s) for s in e["std_error"]],
+        "estimate_interval": [f"{num(v - 1.96 * s)} to {num(v + 1.96 * s)}" if num(s) is not None else None
+                              for v, s in zip(e["estimate"], e["std_error"])]})
+
+
+def lifetime_metrics(value: ValueModel | None, relationship: str, currency: str,
+                     curves: pd.DataFrame | None = None) -> dict:
+    """Key figures of the lifetime value page for ``metrics.json`` (section ``lifetime_value``).
+
+    Parameters
+    ----------
+    value : ValueModel or None
+        The run's value model (None: the study has no purchases).
+    relationship : str
+        "contractual" or "non-contractual" (study.yaml).
+    currency : str
+    curves : pandas.DataFrame, optional
+        :func:`renewal_curves` of a contractual study.
+
+    Returns
+    -------
+    dict
+        ``customers, total_clv, currency, model, top_step_at_stake`` (``step, name, at_stake``),
+        ``step_effects`` (per step id: ``coef, ci_low, ci_high``, the 95 % interval estimate +-
+        1.96 standard errors), ``relationship``, ``renewals`` (``period, customers,
+        observed_survival_last, model_survival_last``; None unless ``curves``).
+
+    Examples
+    --------
+    >>> vm = ValueModel("sBG", 1e6, 9e5, 1.1e6, "EUR", 3.0, 400, pd.DataFrame({
+    ...     "step": ["S_a"], "name": ["A"], "value": [1200.0], "low": [100.0], "high": [2000.0], "rated": [300],
+    ...     "below_target": [120]}), None, pd.DataFrame(), "", estimates=pd.DataFrame({
+    ...     "parameter": ["alpha", "life.S_a"], "estimate": [1.5, -0.2], "std_error": [0.1, 0.05]}))
+    >>> m = lifetime_metrics(vm, "contractual", "EUR")
+    >>> m["total_clv"], m["top_step_at_stake"], m["step_effects"]
+    (1000000.0, {'step': 'S_a', 'name': 'A', 'at_stake': 1200.0}, {'S_a': {'coef': -0.2, 'ci_low': -0.298, 'ci_high': -0.102}})
+    """
+    out = {"customers": None, "total_clv": None, "currency": currency, "model": None, "top_step_at_stake": None,
+           "step_effects": {}, "relationship": relationship, "renewals": None}
+    if value is None:
+        return out
+    out.update(customers=value.customers, total_clv=value.to_dict()["base_value"], model=value.model)
+    if not value.at_stake.empty:
+        top = value.at_stake.iloc[0]
+        out["top_step_at_stake"] = {"step": top["step"], "name": top["name"], "at_stake": round(float(top["value"]), 2)}
+    for p, e, se in zip(value.estimates["parameter"], value.estimates["estimate"], value.estimates["std_error"]):
+        if str(p).startswith("life."):
+            out["step_effects"][str(p)[len("life."):]] = {"coef": round(float(e), 4),
+                                                          "ci_low": round(float(e - 1.96 * se), 4),
+                                                          "ci_high": round(float(e + 1.96 * se), 4)}
+    if curves is not None:
+        out["renewals"] = {"period": value.period, "customers": int(curves["at_risk"].iloc[0]),
+                           "observed_survival_last": round(float(curves["observed_survival"].iloc[-1]), 4),
+                           "model_survival_last": round(float(curves["model_survival"].iloc[-1]), 4)}
+    return out

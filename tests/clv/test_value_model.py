@@ -295,3 +295,31 @@ def test_discrete_occasions_are_valued_with_bgbb(tmp_path):
 
     per = customer_values(load_study(tmp_path), vm)
     assert per["clv"].sum() == pytest.approx(vm.base_value, rel=1e-6) and per["p_alive"].between(0, 1).all()
+
+
+def test_the_page_tables_say_names_and_no_negative_amount_at_stake(payroll_value):
+    """#15: what the lifetime value page shows of the value model: names, not ids; an interval that
+    is not above zero reads "no measurable effect"; a flagged fit said in words; the metrics agree."""
+    from cem.clv.value_model import at_stake_table, estimates_table, lifetime_metrics, model_choice_table
+
+    vm = payroll_value
+    ids = set(vm.at_stake["step"])
+    shown = at_stake_table(vm)
+    assert set(shown["name"]) == set(vm.at_stake["name"]) and not ids & set(shown["name"])
+    for cell, low in zip(shown["at_stake"], vm.at_stake["low"]):
+        assert cell == "no measurable effect" if not low > 0 else (isinstance(cell, float) and cell > 0)
+    assert (shown["at_stake"] == "no measurable effect").any() and (shown["at_stake"] != "no measurable effect").any()
+    choice = model_choice_table(vm)
+    bgbb = choice.set_index("model").loc["BG/BB"]
+    assert bgbb["fit_check"].startswith("flagged, not used for money: alpha ran to the edge") and not bgbb["chosen"]
+    assert choice.set_index("model").loc["sBG", "fit_check"] == "sound"
+    params = estimates_table(vm)
+    assert params["parameter"].tolist()[:2] == ["alpha", "beta"]
+    assert not any("life." in p or any(i in p for i in ids) for p in params["parameter"])
+    assert "experience at Hand over employee and pay data" in params["parameter"].tolist()
+    metrics = lifetime_metrics(vm, "contractual", "EUR")
+    assert metrics["total_clv"] == vm.to_dict()["base_value"] and metrics["model"] == "sBG"
+    assert metrics["top_step_at_stake"]["step"] == vm.at_stake.iloc[0]["step"]
+    assert set(metrics["step_effects"]) == ids
+    assert all(e["ci_low"] < e["coef"] < e["ci_high"] for e in metrics["step_effects"].values())
+    assert lifetime_metrics(None, "contractual", "EUR")["total_clv"] is None
