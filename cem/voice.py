@@ -8,11 +8,11 @@ How a sentence is placed (:func:`place`):
    although, though, whereas, yet, except*): "the food was great but the bill was wrong" holds
    two opinions on two steps, so it is two pieces. Only the first :data:`LONG_TEXT` characters
    of a text are read.
-2. **Words.** Lower case, a light suffix stripping (*served, serving, serves* -> *serv*),
+2. **Words.** Lower case, inflections stripped (*served, serving, serves, serve* -> *serv*; *waiter* stays),
    English stop words left out (scikit-learn's list).
 3. **Similarity.** Each step is a document: its name, its description, the statements of its
    needs, and the cue words the consultant adds per step and need (``cues=`` or a ``cues``
-   attribute of the step or need in the model). Word uni- and bigrams weighted by TF-IDF
+   attribute of the step or need in the model: text, phrases separated by commas). Word uni- and bigrams weighted by TF-IDF
    (the inverse document frequency from the feedback itself, so words every review uses
    count little), cosine similarity between each sentence and each step (Salton & Buckley
    1988); the cue words and phrases of a step found in the sentence add :data:`CUE_WEIGHT`
@@ -50,14 +50,17 @@ from .graph import journey_steps, needs_at
 from .privacy import pseudonymise, scrub_ids
 
 __all__ = ["place", "voice_by_step", "quotes", "evaluate", "baseline", "sentiment", "split_sentences",
-           "scrub_personal", "wilson", "LEXICON", "LONG_TEXT", "CUE_WEIGHT", "NEGATION", "BATCH",
+           "scrub_personal", "wilson", "LEXICON", "LONG_TEXT", "CUE_WEIGHT", "TIE_BREAK", "NEGATION", "BATCH",
            "NEGATIVE", "POSITIVE"]
 
 #: Only the first this many characters of a text are split and placed (the reader warns of longer ones).
 LONG_TEXT = 100_000
 
 #: Added to a step's (or need's) score when one of its cue words or phrases is in the sentence.
-CUE_WEIGHT = 0.35
+CUE_WEIGHT = 0.6
+
+#: At most this is added to a step's score for how often its cues occur in the feedback (ties only).
+TIE_BREAK = 0.05
 
 #: A negated opinion word counts with this factor (VADER's N_SCALAR is -0.74).
 NEGATION = -0.74
@@ -77,7 +80,7 @@ _WORDS = {
        "gracious welcoming accommodating generous reasonable fast quick quickly efficient easy smooth polite "
        "professional knowledgeable glad satisfied pleased thanks thank fair clean comfortable warm fabulous "
        "yummy terrific worth solved resolved prompt promptly kind cheap affordable flavorful",
-    1: "ok okay decent fine well like liked better hot cool interesting solid adequate helped refund refunded "
+    1: "ok okay decent fine well like liked better hot cool interesting solid adequate helped "
        "correct correctly simple",
     -1: "slow expensive pricey small loud noisy cold crowded bland salty wait waited waiting late confusing "
         "confused problem problems issue issues mistake error errors charge charged fee fees difficult hard "
@@ -101,10 +104,13 @@ _NEGATORS = (r"not|no|never|without|hardly|barely|nothing|nobody|none|neither|no
              r"\w+n't|dont|didnt|doesnt|isnt|wasnt|werent|wont|cant|couldnt|wouldnt|havent|hasnt")
 _FILLER = r"(?:very|so|too|really|that|be|been|at|all|the|a|an|quite|exactly|particularly|even|as|very|remotely)"
 _NEGATED = re.compile(rf"\b(?:{_NEGATORS})\s+(?:{_FILLER}\s+)*([a-z]+)")
-_CONTRAST = r"but|however|although|though|whereas|yet|except"
-_SPLIT = re.compile(rf"(?<=[.!?;])\s+|[\r\n]+|\s+(?=(?:{_CONTRAST})\b)", flags=re.IGNORECASE)
+_CONTRAST = r"but|however|although|though|whereas|yet|except|while|and the|and our|and my|and their|and it|and they|and we"
+_SPLIT = re.compile(rf"(?<=[.!?;,:])\s+|[\r\n]+|\s+-+\s+|\s+(?=(?:{_CONTRAST})\b)", flags=re.IGNORECASE)
+#: The words of every outcome statement's grammar (Ulwick), which say nothing of the step.
+_STATEMENT_WORDS = ("minimize", "maximize", "minimise", "maximise", "likelihood", "time", "takes", "effort",
+                    "number", "amount", "chance", "risk", "ability", "way", "able")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|[\r\n]+")
-_SUFFIX = re.compile(r"\b([a-z]{3,}?)(?:ations|ation|ments|ment|ings|ing|ness|ers|er|ed|es|ly|s)\b")
+_SUFFIX = re.compile(r"\b([a-z]{3,}?)(?:ings|ing|es|ed|e|s)\b")
 _TOKEN = r"(?u)\b[a-z][a-z0-9_]+\b"
 
 
@@ -125,23 +131,30 @@ def split_sentences(feedback: pd.DataFrame, *, clauses: bool = True, carry: Sequ
     -------
     pandas.DataFrame
         ``row`` (position of the feedback row), ``sentence`` (its number within the row, from
-        0), ``text``, and the carried columns. Blank sentences are left out; a row with no text
-        has no sentence.
+        0), ``clause`` (the piece's number within its sentence, from 0), ``text``, and the
+        carried columns. Blank pieces are left out; a row with no text has no sentence.
 
     Examples
     --------
     >>> s = split_sentences(pd.DataFrame({"text": ["Food was great but the bill was wrong. Loved it!"]}))
-    >>> s[["row", "sentence", "text"]].values.tolist()
-    [[0, 0, 'Food was great'], [0, 1, 'but the bill was wrong.'], [0, 2, 'Loved it!']]
+    >>> s[["row", "sentence", "clause", "text"]].values.tolist()
+    [[0, 0, 0, 'Food was great'], [0, 0, 1, 'but the bill was wrong.'], [0, 1, 0, 'Loved it!']]
     """
     text = feedback["text"].astype(str).str.slice(0, LONG_TEXT).reset_index(drop=True)
-    pieces = text.str.split(_SPLIT if clauses else _SENTENCE_SPLIT, regex=True).explode()
-    pieces = pieces.str.strip()
-    keep = pieces.notna() & (pieces != "")
-    pieces = pieces[keep]
-    rows = pieces.index.to_numpy()
-    out = pd.DataFrame({"row": rows, "sentence": pd.Series(rows).groupby(rows).cumcount().to_numpy(),
-                        "text": pieces.to_numpy(dtype=object)})
+    sentences = text.str.split(_SENTENCE_SPLIT, regex=True).explode().str.strip()
+    sentences = sentences[sentences.notna() & (sentences != "")]
+    rows = sentences.index.to_numpy()
+    number = pd.Series(rows).groupby(rows).cumcount().to_numpy()
+    if clauses:
+        pieces = pd.Series(sentences.to_numpy(dtype=object)).str.split(_SPLIT, regex=True).explode().str.strip()
+        keep = pieces.notna() & (pieces != "")
+        pieces = pieces[keep]
+        at = pieces.index.to_numpy()
+        rows, number, values = rows[at], number[at], pieces.to_numpy(dtype=object)
+        clause = pd.Series(at).groupby(at).cumcount().to_numpy()
+    else:
+        values, clause = sentences.to_numpy(dtype=object), np.zeros(len(rows), dtype=int)
+    out = pd.DataFrame({"row": rows, "sentence": number, "clause": clause, "text": values})
     for column in carry:
         if column in feedback.columns:
             out[column] = feedback[column].to_numpy()[rows]
@@ -181,7 +194,7 @@ def sentiment(text: pd.Series | Sequence[str], *, negation: bool = True) -> np.n
 def _cues_of(G, node, cues):
     given = list((cues or {}).get(node, []))
     own = G.nodes[node].get("cues") or []
-    own = [own] if isinstance(own, str) else list(own)
+    own = re.split(r"[,;]", own) if isinstance(own, str) else list(own)
     return [str(c) for c in given + own if str(c).strip()]
 
 
@@ -193,10 +206,9 @@ def _targets(G, cues, steps):
             needs.append(n)
             need_step.append(s)
     step_docs = [" ".join([str(G.nodes[s].get("name", "")), str(G.nodes[s].get("description", "") or "")]
-                          + [str(G.nodes[n].get("statement", "")) for n in needs_at(G, s)]
-                          + _cues_of(G, s, cues) + [c for n in needs_at(G, s) for c in _cues_of(G, n, cues)])
+                          + [str(G.nodes[n].get("statement", "")) for n in needs_at(G, s)])
                  for s in steps]
-    need_docs = [" ".join([str(G.nodes[n].get("statement", ""))] + _cues_of(G, n, cues)) for n in needs]
+    need_docs = [str(G.nodes[n].get("statement", "")) for n in needs]
     step_cues = [_cues_of(G, s, cues) + [c for n in needs_at(G, s) for c in _cues_of(G, n, cues)] for s in steps]
     need_cues = [_cues_of(G, n, cues) for n in needs]
     return steps, needs, np.array([steps.index(s) for s in need_step], dtype=int), step_docs, need_docs, \
@@ -217,9 +229,9 @@ def _cue_matrix(cue_lists, vocabulary):
     return m
 
 
-def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.2, need_threshold: float = 0.1,
+def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.15, need_threshold: float = 0.1,
           cues: Mapping[str, Sequence[str]] | None = None, steps: Sequence[str] | None = None,
-          clauses: bool = True) -> pd.DataFrame:
+          clauses: bool = True, cue_weight: float = CUE_WEIGHT) -> pd.DataFrame:
     """Each sentence of the feedback placed on a step and a need of the model, with a sentiment.
 
     Parameters
@@ -240,6 +252,9 @@ def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.2,
         The steps to place on (default: the customer journey's steps).
     clauses : bool
         Split sentences at contrasting conjunctions too (:func:`split_sentences`).
+    cue_weight : float
+        What the cue words found in a sentence add to a step's score (times the square root of
+        their number).
 
     Returns
     -------
@@ -257,12 +272,13 @@ def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.2,
     ...              {"id": "S_pay", "job": "J", "name": "Pay the bill", "position": 2, "stage": "purchase"}],
     ...     "need": [{"id": "N_split", "dimension": "functional", "statement": "Minimize the effort to split the bill"}]},
     ...     "links": [{"from": "S_pay", "relation": "has_need", "to": "N_split"}]})
-    >>> p = place(pd.DataFrame({"text": ["The bill was wrong and we could not split it.", "Nice weather."]}), G,
+    >>> p = place(pd.DataFrame({"text": ["We could not split the bill, terrible.", "Nice weather."]}), G,
     ...           cues={"S_order": ["menu", "ordered"]})
-    >>> p[["step", "need_id"]].astype(object).where(p[["step", "need_id"]].notna(), None).values.tolist()
-    [['S_pay', 'N_split'], [None, None]]
-    >>> bool(p["sentiment"].iloc[0] < 0)
-    True
+    >>> for r in p.itertuples():
+    ...     print(r.row, repr(r.text), r.step, r.need_id, round(r.sentiment, 2))
+    0 'We could not split the bill,' S_pay N_split 0.0
+    0 'terrible.' S_pay N_split -0.61
+    1 'Nice weather.' <NA> <NA> 0.46
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
@@ -273,7 +289,8 @@ def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.2,
     need_out = np.full(n, -1)
     conf = np.zeros(n)
     norm_docs = _normalise(pd.Series(step_docs + need_docs))
-    stop = sorted({_normalise(pd.Series([w])).iloc[0] for w in ENGLISH_STOP_WORDS} | set(ENGLISH_STOP_WORDS))
+    words = set(ENGLISH_STOP_WORDS) | set(_STATEMENT_WORDS)
+    stop = sorted({_normalise(pd.Series([w])).iloc[0] for w in words} | words)
     vocab_maker = CountVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, stop_words=stop, lowercase=False)
     vocab_maker.fit(norm_docs)
     vocabulary = vocab_maker.vocabulary_
@@ -297,26 +314,47 @@ def place(feedback: pd.DataFrame, G: nx.MultiDiGraph, *, threshold: float = 0.2,
             chunk = norm_text.iloc[start:start + BATCH]
             X = tfidf.transform(chunk)
             H = cue_counter.transform(chunk)
-            score = (X @ Ds.T).toarray() + CUE_WEIGHT * np.sqrt((H @ Cs.T).toarray())
+            hits = (H @ Cs.T).toarray()
+            if start == 0:
+                # How often each step's cues occur in the feedback (its first batch): breaks ties
+                # between steps whose cues a sentence holds equally, towards the step customers
+                # talk about more. From the feedback itself, no labels.
+                prior = TIE_BREAK * (hits > 0).mean(axis=0)
+            score = (X @ Ds.T).toarray() + cue_weight * np.sqrt(hits) + prior
             best = score.argmax(axis=1) if len(steps) else np.zeros(len(chunk), dtype=int)
             top = score[np.arange(len(chunk)), best] if len(steps) else np.zeros(len(chunk))
             placed = top >= threshold
             conf[start:start + len(chunk)] = np.clip(top, 0, 1)
             step_out[start:start + len(chunk)] = np.where(placed, best, -1)
             if len(needs):
-                nscore = (X @ Dn.T).toarray() + CUE_WEIGHT * np.sqrt((H @ Cn.T).toarray())
+                nscore = (X @ Dn.T).toarray() + cue_weight * np.sqrt((H @ Cn.T).toarray())
                 nscore = np.where(on_step[:, best].T, nscore, -np.inf)
                 nbest = nscore.argmax(axis=1)
                 ntop = nscore[np.arange(len(chunk)), nbest]
                 need_out[start:start + len(chunk)] = np.where(placed & (ntop >= need_threshold), nbest, -1)
+    if n and clauses:
+        # A clause with no word of its own about a step ("..., terrible.") speaks of the step of the
+        # clause before it in its sentence (else of the one after it); its confidence stays its own
+        # (low) score, so it adds nothing to how strongly the text speaks of the step.
+        key = sentences["row"].to_numpy().astype(np.int64) * (int(sentences["sentence"].max()) + 1) \
+            + sentences["sentence"].to_numpy()
+        frame = pd.DataFrame({"key": key, "step": np.where(step_out >= 0, step_out, np.nan),
+                              "need": np.where(step_out >= 0, need_out, np.nan),
+                              "conf": np.where(step_out >= 0, conf, np.nan)})
+        filled = frame.groupby("key", sort=False)[["step", "need", "conf"]].ffill()
+        filled = filled.fillna(frame.assign(**filled).groupby("key", sort=False)[["step", "need", "conf"]].bfill())
+        own = step_out >= 0
+        inherit = ~own & filled["step"].notna().to_numpy()
+        step_out = np.where(inherit, filled["step"].fillna(-1).to_numpy(), step_out).astype(int)
+        need_out = np.where(inherit, filled["need"].fillna(-1).to_numpy(), need_out).astype(int)
     step_ids = pd.array(np.array(steps + [None], dtype=object)[step_out], dtype="string")
     need_ids = pd.array(np.array(needs + [None], dtype=object)[need_out], dtype="string")
-    out = sentences[["row", "sentence", "text"]].copy()
+    out = sentences[["row", "sentence", "clause", "text"]].copy()
     out["step"] = step_ids
     out["need_id"] = need_ids
     out["confidence"] = conf
     out["sentiment"] = sentiment(sentences["text"]) if n else np.zeros(0)
-    for column in sentences.columns[3:]:
+    for column in sentences.columns[4:]:
         out[column] = sentences[column]
     return out
 
@@ -343,10 +381,13 @@ def wilson(k: np.ndarray | int, n: np.ndarray | int, z: float = 1.959964) -> tup
 
 def voice_by_step(placed: pd.DataFrame, *, by: str | Sequence[str] | None = None,
                   negative: float = NEGATIVE) -> pd.DataFrame:
-    """Per step and need (and ``by``): sentences, share negative with its Wilson interval, mean rating.
+    """Per step and need (and ``by``): mentions, share negative with its Wilson interval, mean rating.
 
-    Each step has a row with ``need_id`` missing (all its sentences) and one per need its
-    sentences were given; unplaced sentences are a row with ``step`` missing, so they are counted.
+    The unit is a *mention*: one feedback row speaking of the step (or need), its sentiment the
+    mean of its sentences placed there, so a review with three sentences on a step counts once
+    and a neutral clause ("the parcel came on Monday,") does not dilute the opinion next to it.
+    Each step has a row with ``need_id`` missing (all its mentions) and one per need; unplaced
+    sentences are a row with ``step`` missing, so they are counted.
 
     Parameters
     ----------
@@ -355,28 +396,27 @@ def voice_by_step(placed: pd.DataFrame, *, by: str | Sequence[str] | None = None
     by : str or sequence of str, optional
         Further columns to split by (``"source"``; ``"month"`` is the sentences' ``date`` by month).
     negative : float
-        Sentiment below which a sentence is negative.
+        Mean sentiment below which a mention is negative.
 
     Returns
     -------
     pandas.DataFrame
-        ``step``, ``need_id``, the ``by`` columns, ``n`` (sentences), ``negative`` (how many),
-        ``share_negative``, ``low``, ``high`` (95 % Wilson interval), ``feedback`` (feedback rows
-        with a sentence there), ``n_rated`` and ``mean_rating`` (over those rows, each once).
+        ``step``, ``need_id``, the ``by`` columns, ``n`` (mentions), ``negative`` (how many),
+        ``share_negative``, ``low``, ``high`` (95 % Wilson interval), ``sentences``, ``n_rated``
+        and ``mean_rating`` (of the mentions' feedback rows with a rating).
 
     Examples
     --------
     >>> p = pd.DataFrame({"row": [0, 0, 1, 2], "step": ["pay", "pay", "pay", None], "need_id": [None] * 4,
     ...                   "sentiment": [-0.5, 0.0, 0.6, -0.2], "rating": [2.0, 2.0, 5.0, 1.0]})
     >>> t = voice_by_step(p)
-    >>> t[["n", "negative", "feedback", "mean_rating"]].astype(float).values.tolist()
-    [[3.0, 1.0, 2.0, 3.5], [1.0, 1.0, 1.0, 1.0]]
+    >>> t[["n", "negative", "sentences", "mean_rating"]].astype(float).values.tolist()
+    [[2.0, 1.0, 3.0, 3.5], [1.0, 1.0, 1.0, 1.0]]
     """
     by = [by] if isinstance(by, str) else list(by or [])
     frame = placed.copy()
     if "month" in by and "month" not in frame.columns:
         frame["month"] = pd.to_datetime(frame["date"]).dt.to_period("M").astype(str)
-    frame["is_negative"] = frame["sentiment"] < negative
     if "rating" not in frame.columns:
         frame["rating"] = np.nan
     frame["step"] = frame["step"].astype(object).where(frame["step"].notna(), "")
@@ -384,11 +424,14 @@ def voice_by_step(placed: pd.DataFrame, *, by: str | Sequence[str] | None = None
     tables = []
     for keys in (["step"], ["step", "need_id"]):
         part = frame if keys == ["step"] else frame[frame["need_id"] != ""]
-        g = part.groupby(keys + by, sort=True, dropna=False)
-        t = g.agg(n=("sentiment", "size"), negative=("is_negative", "sum"), feedback=("row", "nunique")).reset_index()
-        rated = part.drop_duplicates(keys + by + ["row"]).groupby(keys + by, sort=True, dropna=False)["rating"]
-        t = t.merge(rated.agg(n_rated="count", mean_rating="mean").reset_index(), on=keys + by, how="left")
-        t = t.astype({"n": int, "negative": int, "feedback": int, "n_rated": int})
+        mentions = (part.groupby(keys + by + ["row"], sort=False, dropna=False)
+                    .agg(sentiment=("sentiment", "mean"), sentences=("sentiment", "size"), rating=("rating", "first"))
+                    .reset_index())
+        mentions["is_negative"] = mentions["sentiment"] < negative
+        t = (mentions.groupby(keys + by, sort=True, dropna=False)
+             .agg(n=("row", "size"), negative=("is_negative", "sum"), sentences=("sentences", "sum"),
+                  n_rated=("rating", "count"), mean_rating=("rating", "mean")).reset_index())
+        t = t.astype({"n": int, "negative": int, "sentences": int, "n_rated": int})
         if keys == ["step"]:
             t["need_id"] = ""
         tables.append(t)
@@ -399,7 +442,7 @@ def voice_by_step(placed: pd.DataFrame, *, by: str | Sequence[str] | None = None
     t = t.sort_values(["unplaced", "step", "need_id"] + by, kind="stable").drop(columns="unplaced")
     for column in ("step", "need_id"):
         t[column] = pd.array(t[column].where(t[column] != "", None), dtype="string")
-    columns = ["step", "need_id"] + by + ["n", "negative", "share_negative", "low", "high", "feedback",
+    columns = ["step", "need_id"] + by + ["n", "negative", "share_negative", "low", "high", "sentences",
                                           "n_rated", "mean_rating"]
     return t[columns].reset_index(drop=True)
 
@@ -541,9 +584,10 @@ def baseline(feedback: pd.DataFrame, kind: str, *, truth: pd.DataFrame | None = 
 
     * ``"majority"``: every feedback row on the step most labelled in ``truth``, with the
       sentiment class most labelled there (-0.5, 0 or 0.5);
-    * ``"keyword"``: each sentence (not split at *but*) on the step with most cue words in it
-      (``cues`` of steps, and of needs counted for their step in ``G``), unplaced without one;
-      sentiment by the lexicon without negation.
+    * ``"keyword"``: each sentence (split as :func:`place` splits it) on the step with most cue
+      words in it, exact words, no stemming, no similarity to the model's text (``cues`` of
+      steps, and of needs counted for their step in ``G``), unplaced without one; sentiment by
+      the lexicon without negation. Ties go to the earlier step of the journey.
 
     Examples
     --------
@@ -556,7 +600,7 @@ def baseline(feedback: pd.DataFrame, kind: str, *, truth: pd.DataFrame | None = 
         step = truth["step"].astype(str).value_counts().index[0]
         mood = truth["sentiment"].value_counts().index[0] if "sentiment" in truth.columns else "neutral"
         value = {"negative": -0.5, "neutral": 0.0, "positive": 0.5}[mood]
-        return pd.DataFrame({"row": rows, "sentence": 0, "text": feedback["text"].to_numpy(), "step": step,
+        return pd.DataFrame({"row": rows, "sentence": 0, "clause": 0, "text": feedback["text"].to_numpy(), "step": step,
                              "need_id": pd.NA, "confidence": 1.0, "sentiment": value})
     if kind != "keyword":
         raise ValueError(f"baseline kind must be 'majority' or 'keyword', not {kind!r}")
@@ -564,15 +608,17 @@ def baseline(feedback: pd.DataFrame, kind: str, *, truth: pd.DataFrame | None = 
     if G is not None:
         for s in journey_steps(G):
             cues[s] = list(cues.get(s, [])) + [c for n in needs_at(G, s) for c in cues.get(n, [])]
-    targets = [t for t in cues if G is None or t in journey_steps(G)]
-    sentences = split_sentences(feedback, clauses=False)
+    cues = {k: [c for c in v if str(c).strip()] for k, v in cues.items()}
+    # Ties go to the first step in the journey's order (the order of ``cues`` without a model).
+    targets = journey_steps(G) if G is not None else list(cues)
+    sentences = split_sentences(feedback, clauses=True)
     text = " " + sentences["text"].str.lower().str.replace(r"[^\w]+", " ", regex=True) + " "
     counts = np.column_stack([sum(text.str.count(rf" {re.escape(c.lower())} ").to_numpy() for c in cues[t])
                               if cues[t] else np.zeros(len(text)) for t in targets]) if targets else \
         np.zeros((len(text), 0))
     best = counts.argmax(axis=1) if targets else np.zeros(len(text), dtype=int)
     found = counts.max(axis=1) > 0 if targets else np.zeros(len(text), dtype=bool)
-    out = sentences[["row", "sentence", "text"]].copy()
+    out = sentences[["row", "sentence", "clause", "text"]].copy()
     out["step"] = pd.array(np.where(found, np.array(targets, dtype=object)[best] if targets else None, None),
                            dtype="string")
     out["need_id"] = pd.array([None] * len(out), dtype="string")
