@@ -72,7 +72,7 @@ def explain_value_model(value: ValueModel | None) -> str:
 
 def explain_all_steps(value: ValueModel) -> str:
     """The value at stake of raising every step at once, in words: the amount with its interval
-    where the interval stays above zero, else "no measurable effect" (never a negative amount).
+    where the interval stays above zero, else "no measurable gain" (never a negative amount).
 
     Examples
     --------
@@ -84,7 +84,7 @@ def explain_all_steps(value: ValueModel) -> str:
     Value at stake: the lifetime value over 3 years gained if the step's experience rose to 5 for everyone below it. All steps at once: **13,356,599 EUR** (95 % interval 8,248,881 to 18,460,185 EUR).
     >>> vm.all_steps = {"value": -5.0, "low": -900.0, "high": 700.0}
     >>> print(explain_all_steps(vm).split(". ")[-1])
-    All steps at once: no measurable effect (in EUR, its 95 % interval runs from -900 to 700).
+    All steps at once: no measurable gain (in EUR, its 95 % interval runs from -900 to 700).
     """
     cur = md_escape(value.currency)
     text = (f"Value at stake: the lifetime value over {value.horizon_years:g} years gained if the step's experience "
@@ -96,5 +96,5 @@ def explain_all_steps(value: ValueModel) -> str:
     if lo is not None and hi is not None and lo == lo and lo > 0:
         return text + f" All steps at once: **{v:,.0f} {cur}** (95 % interval {lo:,.0f} to {hi:,.0f} {cur})."
     if lo is None or hi is None or lo != lo or hi != hi:
-        return text + " All steps at once: no measurable effect (no interval could be drawn)."
-    return text + f" All steps at once: no measurable effect (in {cur}, its 95 % interval runs from {lo:,.0f} to {hi:,.0f})."
+        return text + " All steps at once: no measurable gain (no interval could be drawn)."
+    return text + f" All steps at once: no measurable gain (in {cur}, its 95 % interval runs from {lo:,.0f} to {hi:,.0f})."

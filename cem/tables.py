@@ -142,7 +142,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "estimate": ("estimate", "the value of the parameter that fits the records best"),
     "std_error": ("standard error", "the uncertainty of the estimate (from the curvature of the likelihood)"),
     "estimate_interval": ("95 % interval", "estimate plus or minus 1.96 standard errors"),
-    "rated": ("customers who rated it", ""),
+    "rated": ("customers who rated it", "customers with a rating of the step in the touchpoint events"),
     "below_target": ("rated below the target", "customers whose experience there is raised to the target"),
     "reduction": ("rework cut by", "the share of each customer's returns to the step taken away"),
     "rework_gain": ("value of the cut", "the change in the customer base's lifetime value when the rework falls "

@@ -811,13 +811,13 @@ def customer_values(study: Study, value: ValueModel) -> pd.DataFrame:
 
 def _stake_cells(table: pd.DataFrame) -> tuple[list, list]:
     """A value at stake as a client reads it: the amount where its 95 % interval stays above zero,
-    else "no measurable effect" (never a negative amount); the interval as text."""
+    else "no measurable gain" (never a negative amount); the interval as text."""
     from ..tables import format_number
 
     amounts, intervals = [], []
     for v, lo, hi in zip(table["value"], table["low"], table["high"]):
         sure = pd.notna(v) and pd.notna(lo) and float(lo) > 0
-        amounts.append(float(v) if sure else "no measurable effect" if pd.notna(v) else None)
+        amounts.append(float(v) if sure else "no measurable gain" if pd.notna(v) else None)
         intervals.append(f"{format_number(lo, money=True)} to {format_number(hi, money=True)}"
                          if pd.notna(lo) and pd.notna(hi) else None)
     return amounts, intervals
@@ -826,7 +826,7 @@ def _stake_cells(table: pd.DataFrame) -> tuple[list, list]:
 def at_stake_table(value: ValueModel) -> pd.DataFrame:
     """The value at stake per step as a report page shows it (:func:`cem.tables.client_table`).
 
-    A value at stake whose 95 % interval is not above zero reads "no measurable effect", never a
+    A value at stake whose 95 % interval is not above zero reads "no measurable gain", never a
     negative amount (issue #15); its interval is text.
 
     Parameters
@@ -844,7 +844,7 @@ def at_stake_table(value: ValueModel) -> pd.DataFrame:
     ...     "step": ["S_a", "S_b"], "name": ["A", "B"], "value": [1200.0, -50.0], "low": [100.0, -900.0],
     ...     "high": [2000.0, 700.0], "rated": [300, 200], "below_target": [120, 80]}), None, pd.DataFrame(), "")
     >>> at_stake_table(vm)[["name", "at_stake", "at_stake_interval"]].values.tolist()
-    [['A', 1200.0, '100 to 2,000'], ['B', 'no measurable effect', '-900 to 700']]
+    [['A', 1200.0, '100 to 2,000'], ['B', 'no measurable gain', '-900 to 700']]
     """
     t = value.at_stake
     amounts, intervals = _stake_cells(t)
@@ -855,7 +855,7 @@ def at_stake_table(value: ValueModel) -> pd.DataFrame:
 
 def rework_table(value: ValueModel) -> pd.DataFrame:
     """The rework scenarios as a report page shows them: per step and share of rework cut, the
-    gain in lifetime value where its 95 % interval stays above zero, else "no measurable effect".
+    gain in lifetime value where its 95 % interval stays above zero, else "no measurable gain".
 
     Parameters
     ----------

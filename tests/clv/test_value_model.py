@@ -299,7 +299,7 @@ def test_discrete_occasions_are_valued_with_bgbb(tmp_path):
 
 def test_the_page_tables_say_names_and_no_negative_amount_at_stake(payroll_value):
     """#15: what the lifetime value page shows of the value model: names, not ids; an interval that
-    is not above zero reads "no measurable effect"; a flagged fit said in words; the metrics agree."""
+    is not above zero reads "no measurable gain"; a flagged fit said in words; the metrics agree."""
     from cem.clv.value_model import at_stake_table, estimates_table, lifetime_metrics, model_choice_table
 
     vm = payroll_value
@@ -307,8 +307,8 @@ def test_the_page_tables_say_names_and_no_negative_amount_at_stake(payroll_value
     shown = at_stake_table(vm)
     assert set(shown["name"]) == set(vm.at_stake["name"]) and not ids & set(shown["name"])
     for cell, low in zip(shown["at_stake"], vm.at_stake["low"]):
-        assert cell == "no measurable effect" if not low > 0 else (isinstance(cell, float) and cell > 0)
-    assert (shown["at_stake"] == "no measurable effect").any() and (shown["at_stake"] != "no measurable effect").any()
+        assert cell == "no measurable gain" if not low > 0 else (isinstance(cell, float) and cell > 0)
+    assert (shown["at_stake"] == "no measurable gain").any() and (shown["at_stake"] != "no measurable gain").any()
     choice = model_choice_table(vm)
     bgbb = choice.set_index("model").loc["BG/BB"]
     assert bgbb["fit_check"].startswith("flagged, not used for money: alpha ran to the edge") and not bgbb["chosen"]
