@@ -3,26 +3,30 @@ with a confidence and a sentiment; volumes, shares negative and ratings per step
 
 How a sentence is placed (:func:`place`):
 
-1. **Sentences.** Each text is split into sentences (after ``. ! ?`` and ``;``, at line
-   breaks) and, with ``clauses=True``, before a contrasting conjunction (*but, however,
-   although, though, whereas, yet, except*): "the food was great but the bill was wrong" holds
-   two opinions on two steps, so it is two pieces. Only the first :data:`LONG_TEXT` characters
-   of a text are read.
-2. **Words.** Lower case, inflections stripped (*served, serving, serves, serve* -> *serv*; *waiter* stays),
-   English stop words left out (scikit-learn's list).
-3. **Similarity.** Each step is a document: its name, its description, the statements of its
-   needs, and the cue words the consultant adds per step and need (``cues=`` or a ``cues``
-   attribute of the step or need in the model: text, phrases separated by commas). Word uni- and bigrams weighted by TF-IDF
-   (the inverse document frequency from the feedback itself, so words every review uses
-   count little), cosine similarity between each sentence and each step (Salton & Buckley
-   1988); the cue words and phrases of a step found in the sentence add :data:`CUE_WEIGHT`
-   times the square root of their number. The step with the
-   highest score is the sentence's step when its score (the ``confidence``, clipped to 0..1)
-   reaches ``threshold``; below, the sentence stays unplaced and is counted. The need is chosen
-   the same way among the step's needs (``need_threshold``).
+1. **Sentences and clauses.** Each text is split into sentences (after ``. ! ?`` and ``;``, at
+   line breaks) and, with ``clauses=True``, into clauses (after commas and colons, at dashes,
+   before a contrasting conjunction: *but, however, although, while, and the ...*): "the food
+   was great but the bill was wrong" holds two opinions on two steps, so it is two pieces.
+   Only the first :data:`LONG_TEXT` characters of a text are read.
+2. **Words.** Lower case, inflections stripped (*served, serving, serves, serve* -> *serv*;
+   *waiter* stays), English stop words and the words of every outcome statement's grammar
+   (*minimize, likelihood, time, ...*) left out.
+3. **Similarity.** Each step is a document: its name, its description and the statements of
+   its needs. Word uni- and bigrams weighted by TF-IDF (the inverse document frequency from
+   the feedback itself, so words every review uses count little), cosine similarity between
+   each clause and each step (Salton & Buckley 1988). The cue words and phrases the consultant
+   adds per step and need (``cues=``, or a ``cues`` text attribute of the step or need in the
+   model: phrases separated by commas) found in the clause add ``cue_weight`` (default
+   :data:`CUE_WEIGHT`) times the square root of their number; ties go to the step whose cues
+   the feedback mentions most (at most :data:`TIE_BREAK`). The step with the highest score is
+   the clause's step when its score (the ``confidence``, clipped to 0..1) reaches
+   ``threshold``; below, the clause stays unplaced and is counted. A clause with no word about
+   any step ("..., terrible.") takes the step of the clause before it in its sentence (else
+   the one after), keeping its own low confidence. The need is chosen the same way among the
+   step's needs (``need_threshold``).
 4. **Sentiment.** A lexicon of opinion words (:data:`LEXICON`, valences -3..3 in the manner of
-   AFINN and VADER), summed per sentence with negation ("not good", "never on time": the next
-   words after a negator count with the opposite sign, times :data:`NEGATION`), normalised
+   AFINN and VADER), summed per clause with negation ("not good", "never very good": the word
+   after a negator, fillers skipped, counts times :data:`NEGATION`), normalised
    to -1..1 as VADER does: ``x / sqrt(x^2 + 15)`` (Hutto & Gilbert 2014, eq. in
    ``vaderSentiment.normalize``).
 
@@ -104,7 +108,8 @@ _NEGATORS = (r"not|no|never|without|hardly|barely|nothing|nobody|none|neither|no
              r"\w+n't|dont|didnt|doesnt|isnt|wasnt|werent|wont|cant|couldnt|wouldnt|havent|hasnt")
 _FILLER = r"(?:very|so|too|really|that|be|been|at|all|the|a|an|quite|exactly|particularly|even|as|very|remotely)"
 _NEGATED = re.compile(rf"\b(?:{_NEGATORS})\s+(?:{_FILLER}\s+)*([a-z]+)")
-_CONTRAST = r"but|however|although|though|whereas|yet|except|while|and the|and our|and my|and their|and it|and they|and we"
+_CONTRAST = (r"but|however|although|though|whereas|yet|except|while|"
+             r"and the|and our|and my|and their|and it|and they|and we")
 _SPLIT = re.compile(rf"(?<=[.!?;,:])\s+|[\r\n]+|\s+-+\s+|\s+(?=(?:{_CONTRAST})\b)", flags=re.IGNORECASE)
 #: The words of every outcome statement's grammar (Ulwick), which say nothing of the step.
 _STATEMENT_WORDS = ("minimize", "maximize", "minimise", "maximise", "likelihood", "time", "takes", "effort",
