@@ -68,6 +68,15 @@ def generated_transactions():
         files[f"{name}_text"] = (text, end)
         if name == "5m":
             files["5m_int"] = (OUT / "tx_5m_int.csv", end)
+            hexed = OUT / "tx_5m_hex.csv"  # ids with no number in them (as UUIDs, e-mail hashes): hashed as text
+            if not hexed.exists():
+                tx = pd.read_csv(text, dtype={"customer_id": str})
+                codes, uniques = pd.factorize(tx["customer_id"])
+                tokens = np.array([f"{v:012x}" for v in np.random.default_rng(5).choice(2 ** 48, len(uniques),
+                                                                                        replace=False)])
+                tx["customer_id"] = tokens[codes]
+                tx.to_csv(hexed, index=False)
+            files["5m_hex"] = (hexed, end)
     return files
 
 
@@ -156,7 +165,8 @@ def max_rel_diff(a, b):
 
 TX_LABELS = {"cdnow": "CDNOW sample (real): 6,919 rows, 2,357 customers, text ids",
              "50k_text": "generated: 50,000 customers, text ids", "5m_int": "generated: 500,000 customers, integer ids",
-             "5m_text": "generated: 500,000 customers, text ids"}
+             "5m_text": "generated: 500,000 customers, text ids (C0000042)",
+             "5m_hex": "generated: 500,000 customers, text ids without a number (hex, 5c1f0e9a3b27)"}
 
 
 def clv_benchmark():
