@@ -55,7 +55,8 @@ def _arrow_text(values):
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pa.array(pd.Series(values).astype(str).to_numpy(dtype=object), type=pa.large_string())
     arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    blank = pc.equal(arr, "")
+    return pc.if_else(blank, pa.scalar(None, arr.type), arr) if pc.any(blank).as_py() else arr
 
 
 def _cast(arr, zoned):
