@@ -342,7 +342,9 @@ def test_a_cell_past_its_timeout_fails_its_run(tmp_path):
     suite = _suite(tmp_path / "suite", **{"01": SLEEPER})
     res = run_study(study, tmp_path / "out", notebooks_dir=suite, timeout=3)
     assert res.status == "failed"
-    assert "cell 3 (import pathlib, time)" in res.errors[0] and "past the time limit" in res.errors[0], res.errors
+    # On a loaded machine another notebook's cell may pass 3 s too; the sleeper's must be named.
+    assert any(e.startswith("01_journey_model.ipynb: cell 3 (import pathlib, time)") and "past the time limit" in e
+               for e in res.errors), res.errors
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
