@@ -53,7 +53,7 @@ import scipy.sparse as sp
 from .graph import journey_steps, needs_at
 from .privacy import pseudonymise, scrub_ids
 
-__all__ = ["place", "voice_by_step", "quotes", "evaluate", "baseline", "sentiment", "split_sentences",
+__all__ = ["place", "voice_by_step", "themes", "quotes", "evaluate", "baseline", "sentiment", "split_sentences",
            "scrub_personal", "wilson", "LEXICON", "LONG_TEXT", "CUE_WEIGHT", "TIE_BREAK", "NEGATION", "BATCH",
            "NEGATIVE", "POSITIVE"]
 
@@ -450,6 +450,84 @@ def voice_by_step(placed: pd.DataFrame, *, by: str | Sequence[str] | None = None
     columns = ["step", "need_id"] + by + ["n", "negative", "share_negative", "low", "high", "sentences",
                                           "n_rated", "mean_rating"]
     return t[columns].reset_index(drop=True)
+
+
+def themes(placed: pd.DataFrame, *, n_themes: int = 3, top_terms: int = 6, negative_only: bool = True,
+           min_sentences: int = 20, random_state: int = 0) -> pd.DataFrame:
+    """Themes inside each step: what its sentences are about, by non-negative matrix factorisation.
+
+    The unit is a mention, as in :func:`voice_by_step`: a feedback row's clauses on one step,
+    joined (only the negative mentions when ``negative_only``). Per step, the mentions' TF-IDF
+    matrix ``X`` (English stop words and the opinion words of :data:`LEXICON` out, so themes say
+    what customers speak of, not how they felt; words in at least two mentions) is factorised ``X ~ W H`` with
+    ``k = n_themes`` non-negative components (NMF, Lee & Seung 1999; scikit-learn's
+    coordinate descent, NNDSVDa start, so the result is reproducible); each mention belongs to
+    its largest component, and a theme is named by the terms with the largest weights in ``H``.
+    A step with fewer than ``min_sentences`` mentions is not factorised: the row says so. Themes
+    are for the consultant to read and, where one is a need the model lacks, to write as an
+    outcome statement; nothing is added to the model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step``, ``theme`` (1..k, largest first; 0 when too few mentions), ``terms`` (top terms,
+        comma separated), ``n`` (mentions), ``share`` (of the step's mentions considered),
+        ``example`` (the mention with the largest weight on the theme, personal data removed).
+
+    Examples
+    --------
+    >>> text = ([f"the invoice was wrong {x}" for x in ("again", "twice", "today", "sadly")] * 5
+    ...         + [f"card payment declined {x}" for x in ("again", "at the till", "online", "twice")] * 5)
+    >>> t = themes(pd.DataFrame({"step": "pay", "sentiment": -0.5, "text": text}), n_themes=2)
+    >>> sorted(("invoice" in terms, "card" in terms, n) for terms, n in zip(t["terms"], t["n"]))
+    [(False, True, 20), (True, False, 20)]
+    """
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    frame = placed[placed["step"].notna()]
+    row = frame["row"] if "row" in frame.columns else pd.Series(np.arange(len(frame)), index=frame.index)
+    frame = (frame.assign(row=row.to_numpy(), step=frame["step"].astype(str))
+             .groupby(["step", "row"], sort=False).agg(text=("text", " ".join), sentiment=("sentiment", "mean"))
+             .reset_index())
+    if negative_only:
+        frame = frame[frame["sentiment"] < NEGATIVE]
+    stop = sorted(ENGLISH_STOP_WORDS | set(LEXICON))  # themes say what about, not how it felt
+    rows = []
+    for step, part in frame.groupby(frame["step"].astype(str), sort=True):  # one fit per step, steps are few
+        if len(part) < min_sentences:
+            rows.append({"step": step, "theme": 0, "terms": f"too few mentions to find themes ({len(part)})",
+                         "n": len(part), "share": 1.0, "example": ""})
+            continue
+        vectorizer = TfidfVectorizer(stop_words=stop, min_df=2, sublinear_tf=True, token_pattern=_TOKEN)
+        try:
+            X = vectorizer.fit_transform(part["text"].str.lower())
+        except ValueError:  # no word in two mentions
+            rows.append({"step": step, "theme": 0, "terms": "no word shared by two mentions", "n": len(part),
+                         "share": 1.0, "example": ""})
+            continue
+        k = max(1, min(n_themes, X.shape[1], len(part) - 1))
+        model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400)
+        W = model.fit_transform(X)
+        terms = np.array(vectorizer.get_feature_names_out())
+        label = W.argmax(axis=1)
+        texts = part["text"].to_numpy()
+        for j in range(k):
+            members = label == j
+            if not members.any():
+                continue
+            best = int(np.argmax(np.where(members, W[:, j], -1)))
+            weights = model.components_[j]
+            top = [i for i in np.argsort(-weights)[:top_terms] if weights[i] > 0]
+            rows.append({"step": step, "theme": j, "terms": ", ".join(terms[top]),
+                         "n": int(members.sum()), "share": float(members.mean()),
+                         "example": scrub_personal([texts[best]]).iloc[0]})
+    out = pd.DataFrame(rows, columns=["step", "theme", "terms", "n", "share", "example"])
+    if len(out):
+        out = out.sort_values(["step", "n"], ascending=[True, False], kind="stable")
+        ranked = out["example"] != ""  # a found theme (a row saying "too few" has no example)
+        out.loc[ranked, "theme"] = out[ranked].groupby("step").cumcount().to_numpy() + 1
+    return out.reset_index(drop=True)
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

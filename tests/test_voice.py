@@ -203,6 +203,28 @@ def test_voice_by_step_counts_shares_and_intervals(tmp_path):
     assert set(by_month["month"]) <= {"2024-01", "2024-02", "2024-03", "2024-04"}
 
 
+def test_planted_complaint_themes_are_found(tmp_path):
+    """Two complaints planted in the return step (slow refunds, missing return labels), phrased
+    several ways among praise: the negative mentions of the step fall into two themes, one per
+    complaint, each named by its planted words."""
+    G = planted_model(tmp_path)
+    rng = np.random.default_rng(3)
+    slow = ["The refund took weeks to arrive, awful.", "My refund is still pending after weeks, terrible.",
+            "Waiting weeks for the refund is unacceptable."]
+    label = ["The return label was missing from the box, annoying.", "No return label in the parcel, useless.",
+             "I had to print the return label myself, poor."]
+    praise = ["Returning the jacket was simple, thank you."]
+    texts = [rng.choice(slow) for _ in range(60)] + [rng.choice(label) for _ in range(40)] + praise * 30
+    placed = voice.place(pd.DataFrame({"text": texts}), G)
+    found = voice.themes(placed, n_themes=2)
+    ret = found[found["step"] == "S_return"].reset_index(drop=True)
+    assert len(ret) == 2 and ret["theme"].tolist() == [1, 2]
+    assert "refund" in ret.loc[0, "terms"] and "label" in ret.loc[1, "terms"]
+    assert ret.loc[0, "n"] > ret.loc[1, "n"]
+    on_return = placed[placed["step"] == "S_return"].groupby("row")["sentiment"].mean()
+    assert ret["n"].sum() == int((on_return < voice.NEGATIVE).sum()) == 100  # every planted complaint, no praise
+
+
 def test_quotes_hold_no_personal_data():
     placed = pd.DataFrame({
         "row": [0, 1, 2, 3], "step": ["S", "S", "S", "T"], "need_id": [None] * 4,
