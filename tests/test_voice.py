@@ -254,6 +254,11 @@ def test_hostile_text_is_kept_as_text_and_placed(tmp_path):
     assert (placed["row"] == 4).sum() == 0  # a row without text has no sentence
     assert placed.loc[placed["row"] == 3, "text"].str.len().max() <= voice.LONG_TEXT
     assert placed["sentiment"].between(-1, 1).all() and placed["confidence"].between(0, 1).all()
+    # Written for a spreadsheet, a quote that looks like a formula stays text.
+    from cem.privacy import spreadsheet_safe
+    formula = placed[placed["text"].str.startswith("=")].assign(step="S_track")
+    written = spreadsheet_safe(voice.quotes(formula))
+    assert written["text"].str.startswith("'=").all() and len(written) == 1
 
 
 def test_place_names_and_types(tmp_path):

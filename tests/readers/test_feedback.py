@@ -71,3 +71,11 @@ def test_zoned_dates_in_utc(tmp_path):
     fb, warnings = read_feedback(write(tmp_path, "app,2024-01-01T01:00:00+02:00,a,,\napp,2024-01-02,b,,\n"))
     assert [str(d) for d in fb["date"]] == ["2023-12-31 23:00:00", "2024-01-02 00:00:00"]
     assert any("taken as UTC" in w.message for w in warnings)
+
+
+def test_latin1_file_is_read_with_a_warning(tmp_path):
+    p = tmp_path / "feedback.csv"
+    p.write_bytes("source,date,text\nweb,2024-01-01,Très bon café\n".encode("latin-1"))
+    fb, warnings = read_feedback(p)
+    assert fb["text"].tolist() == ["Très bon café"]
+    assert any("Latin-1" in w.message for w in warnings)
