@@ -145,7 +145,7 @@ def split_sentences(feedback: pd.DataFrame, *, clauses: bool = True, carry: Sequ
     >>> s[["row", "sentence", "clause", "text"]].values.tolist()
     [[0, 0, 0, 'Food was great'], [0, 0, 1, 'but the bill was wrong.'], [0, 1, 0, 'Loved it!']]
     """
-    text = feedback["text"].astype(str).str.slice(0, LONG_TEXT).reset_index(drop=True)
+    text = feedback["text"].fillna("").astype(str).str.slice(0, LONG_TEXT).reset_index(drop=True)
     sentences = text.str.split(_SENTENCE_SPLIT, regex=True).explode().str.strip()
     sentences = sentences[sentences.notna() & (sentences != "")]
     rows = sentences.index.to_numpy()

@@ -266,6 +266,8 @@ def test_place_names_and_types(tmp_path):
     placed = voice.place(pd.DataFrame({"text": ["The courier lost my parcel."]}), G)
     assert {"text", "step", "need_id", "confidence", "sentiment"} <= set(placed.columns)
     assert placed["step"].iloc[0] == "S_track"
+    missing = voice.place(pd.DataFrame({"text": [None, float("nan"), "The courier lost it."]}), G)
+    assert missing["row"].tolist() == [2]  # a missing text is no sentence, not the word "nan"
     empty = voice.place(pd.DataFrame({"text": pd.Series([], dtype=str)}), G)
     assert len(empty) == 0 and {"step", "sentiment"} <= set(empty.columns)
 
