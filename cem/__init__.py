@@ -37,6 +37,7 @@ from . import (  # the modules, as networkx exposes its own: cem.plots.journey_m
     synth,
     valuation,
     value,
+    voice,
 )
 from .convert import load_model
 from .errors import CemError, InputError, Problem
@@ -51,4 +52,4 @@ except PackageNotFoundError:  # a source tree that was never installed
 __all__ = ["load_model", "load_study", "check_study", "try_load_study", "find_gaps", "Study", "InputError",
            "Problem", "CemError", "__version__", "clv", "convert", "diff", "gaps", "graph", "journeys", "metrics",
            "narrative", "needs", "plots", "privacy", "readers", "reporting", "schema", "study", "summary", "synth",
-           "valuation", "value"]
+           "valuation", "value", "voice"]

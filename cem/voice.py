@@ -48,7 +48,6 @@ from collections.abc import Mapping, Sequence
 import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .graph import journey_steps, needs_at
 from .privacy import pseudonymise, scrub_ids
@@ -222,6 +221,8 @@ def _targets(G, cues, steps):
 
 def _cue_matrix(cue_lists, vocabulary):
     """Targets x cue phrases, 1 where the phrase is one of the target's cues."""
+    import scipy.sparse as sp
+
     rows, cols = [], []
     for i, phrases in enumerate(cue_lists):
         for p in phrases:
