@@ -222,8 +222,8 @@ _CACHE_FORMAT = 1
 
 
 def read_key(study: Study, key: str) -> str:
-    """What one data file's checked table depends on, hashed: the file's content, its name (the
-    warnings quote it), the model's content (survey and events are placed on its steps), the
+    """What one data file's checked table depends on, hashed: the file's content, its full path
+    (a load that names it otherwise finds the same entry), the model's content (survey and events are placed on its steps), the
     file's column mapping in study.yaml and the content of the files that mapping names, and
     cem's version.
 
@@ -241,7 +241,7 @@ def read_key(study: Study, key: str) -> str:
     False
     """
     file = Path(study.files[key])
-    parts = {"format": _CACHE_FORMAT, "key": key, "file": str(file), "content": file_digest(file),
+    parts = {"format": _CACHE_FORMAT, "key": key, "file": str(file.resolve()), "content": file_digest(file),
              "cem": _cem_version()}
     if key in ("survey", "events"):
         source = study.graph.graph.get("source")
@@ -282,7 +282,9 @@ def _cached_read(study, key, cache_dir):
     if table_path.is_file() and meta_path.is_file():
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            warnings = [Problem(**w) for w in meta["warnings"]]
+            # The warnings name the file as this load does (a relative or a full path).
+            named = str(study.files[key])
+            warnings = [Problem(**(w | {"file": named} if w["file"] == meta["file"] else w)) for w in meta["warnings"]]
             table = pd.read_parquet(table_path)
             # Parquet gives text columns pandas' string dtype: those the reader left as objects stay objects.
             objects = [c for c in meta["object_columns"] if c in table.columns]
@@ -297,7 +299,7 @@ def _cached_read(study, key, cache_dir):
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         table.to_parquet(tmp)
-        meta = {"warnings": [asdict(w) for w in warnings],
+        meta = {"file": str(study.files[key]), "warnings": [asdict(w) for w in warnings],
                 "object_columns": [c for c in table.columns if table[c].dtype == object]}
         tmp_w.write_text(json.dumps(meta, default=str), encoding="utf-8")
         os.replace(tmp, table_path)

@@ -370,3 +370,16 @@ def test_a_damaged_cache_entry_is_read_from_the_file(tmp_path):
     table.write_bytes(b"not parquet")
     study, _ = check_study(tmp_path, cache_dir=cache)
     assert study.read("customers")[0]["customer_id"].tolist() == ["a", "b"]
+
+
+def test_a_load_that_names_the_folder_otherwise_finds_the_same_entry(tmp_path, monkeypatch):
+    """The run's check names the study as the user did; the notebooks get its full path."""
+    folder = tmp_path / "solar"
+    shutil.copytree(EXAMPLES / "solar", folder)
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    _, relative = check_study("solar", cache_dir=cache)
+    _refuse_reading(monkeypatch)
+    _, absolute = check_study(folder, cache_dir=cache)
+    assert any(w.file == "solar/survey.csv" for w in relative)
+    assert [str(w) for w in absolute] == [str(w).replace("solar/", f"{folder}/", 1) for w in relative]
