@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 report: $(STAMP)
+	$(VENV)/bin/cem methods --out reports/methods --kernel $(KERNEL)
 	$(VENV)/bin/cem report $(EXAMPLES) --out reports --kernel $(KERNEL)
 
 # Every notebook of the suite and the workshop is executed by tests/test_notebooks.py (papermill, with

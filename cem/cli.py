@@ -225,6 +225,17 @@ def _cmd_executive(args):
     return 0
 
 
+def _cmd_methods(args):
+    from .reporting.methods import write_methods_report
+
+    data = Path(args.data)
+    page = write_methods_report(args.out, cdnow=data / "data/external/cdnow/CDNOW_sample.txt",
+                                grocery=data / "tests/data/grocery/groceryElog.csv",
+                                donations=data / "tests/data/donations/donations.csv", kernel_name=args.kernel)
+    print(f"wrote {page}")
+    return 0
+
+
 def build_parser():
     """The argument parser of the ``cem`` command."""
     parser = argparse.ArgumentParser(prog="cem", description="Jobs-to-be-Done customer-experience modelling.")
@@ -267,6 +278,14 @@ def build_parser():
                    help="an earlier version of the model (model file or study folder): say what changed")
     p.add_argument("--no-pdf", action="store_true", help="write the HTML page only (no Chromium needed)")
     p.set_defaults(func=_cmd_executive)
+
+    p = sub.add_parser("methods", help="cem's models on real published data (CDNOW, grocery, sBG cohorts, donors): "
+                                       "the methods report, kept apart from client reports")
+    p.add_argument("--out", required=True, metavar="DIR", help="the methods report's folder")
+    p.add_argument("--data", default=".", metavar="DIR",
+                   help="the cem source checkout holding the published data sets (default: the current folder)")
+    p.add_argument("--kernel", default="cem", help="Jupyter kernel name (default: cem, this environment's)")
+    p.set_defaults(func=_cmd_methods)
 
     p = sub.add_parser("new", help="start a study: a model workbook with dropdowns, study.yaml, a survey template")
     p.add_argument("dir", metavar="DIR", help="the new study folder (must not hold a model yet)")

@@ -164,8 +164,11 @@ def run_report(studies: Sequence[str | Path], out: str | Path, *, notebooks_dir:
         settings = {"pdf": bool(pdf), "notebooks": _fingerprint(notebooks_dir), "cem": _cem_version(),
                     "kernel": kernel_name}
         runs, unplanned, order = plan_runs(studies, by=by, out=out, settings=settings)
-        return _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, force,
-                          client, pdf, warm, lock.token)
+        results = _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout, echo, jobs, force,
+                             client, pdf, warm, lock.token)
+        if by:
+            _compare_segments(results, out, pdf, echo)
+        return results
     finally:
         if client is not None:
             _close_dask(client)
@@ -243,6 +246,26 @@ def _run_batch(runs, unplanned, order, out, notebooks_dir, kernel_name, timeout,
             for name, old in handlers.items():
                 signal.signal(getattr(signal, name), old)
     return [results[n] for n in order if n in results]
+
+
+def _compare_segments(results, out, pdf, echo):
+    """A page per study of a ``--by`` batch: its all-customers run beside its segment runs."""
+    from .segments import SEGMENTS_NAME, write_segment_comparison
+
+    studies = {}
+    for r in results:
+        if r.status == "ok" and r.folder:
+            studies.setdefault(r.study, []).append(r)
+    for study, runs in studies.items():
+        if len(runs) < 2:
+            continue
+        base = next((r.folder for r in runs if not r.segment), runs[0].folder)
+        name = SEGMENTS_NAME if len(studies) == 1 else f"{base}-{SEGMENTS_NAME}"
+        html, printed = write_segment_comparison([Path(out) / r.folder for r in runs], out, pdf=pdf, name=name)
+        if echo:
+            echo(f"segments side by side: {html}" + (f" and {printed}" if printed else ""))
+    if studies:
+        write_index(out, results)  # now with its link to the comparison
 
 
 def _duration(seconds):

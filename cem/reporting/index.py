@@ -110,7 +110,10 @@ def write_index(out: str | Path, results: Iterable[RunResult], *, earlier: Mappi
                        if name.endswith(".failed") and (Path(out) / name).is_dir()}
     failed_attempts |= {r.run for r in results if r.folder == f"{r.run}.failed"}
     results = _index_results(results, earlier)
-    page = render_index(results, failed_attempts)
+    # --by batches' pages of segments side by side (cem.reporting.segments), linked above the runs
+    comparisons = sorted(p.name for p in Path(out).glob("*segments.html"))
+    methods = (Path(out) / "methods" / "real_data.html").is_file()  # cem methods --out <folder>/methods
+    page = render_index(results, failed_attempts, comparisons, methods)
     path = Path(out) / "index.html"
     tmp = path.with_name(f".index.html.tmp-{os.getpid()}")
     try:
@@ -125,10 +128,12 @@ def write_index(out: str | Path, results: Iterable[RunResult], *, earlier: Mappi
     return path
 
 
-def render_index(results, failed_attempts=frozenset()):
+def render_index(results, failed_attempts=frozenset(), comparisons=(), methods=False):
     """The text of ``index.html`` for these runs (RunResult, in the order shown).
 
-    ``failed_attempts`` names the runs whose latest attempt failed beside a good report.
+    ``failed_attempts`` names the runs whose latest attempt failed beside a good report;
+    ``comparisons`` the folder's pages comparing a study's segments; ``methods`` whether the folder
+    holds cem's methods report (``methods/real_data.html``), linked apart from the clients' runs.
 
     Examples
     --------
@@ -171,6 +176,8 @@ def render_index(results, failed_attempts=frozenset()):
         n_generated=sum(row["generated"] for row in rows),
         generated=time.strftime("%Y-%m-%d %H:%M"),
         columns=INDEX_COLUMNS,
+        comparisons=[{"href": _href_file(name), "name": name} for name in comparisons],
+        methods=methods,
     )
 
 
@@ -182,6 +189,13 @@ def _template():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
                              autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.get_template("report_index.html.j2")
+
+
+def _href_file(name):
+    """A link to a file of the report folder itself, percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(str(name), safe="")
 
 
 def _href(folder, name):

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .._files import atomic_write_text
 from ..errors import CemError, InputError
-from ..study import check_study, file_digest
+from ..study import check_study, file_digest, load_study
 from ..metrics import json_default
 from . import outdir
 from .failures import _cell_failure, _pseudonymise_failure
@@ -222,6 +222,8 @@ def plan_runs(studies: Sequence[str | Path], *, by: str | None = None, out: str 
                                     identity=identity))
             order.append(failed[-1].run)
             continue
+        runs.append(make(study, None))  # all customers first, beside its segments (#15 item 5)
+        order.append(runs[-1].name)
         for value in values:
             runs.append(make(study, (by, value)))
             order.append(runs[-1].name)
@@ -292,6 +294,12 @@ def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | P
                                                       kernel_name, timeout, pool, pdf, result, log_lines))
             if any(e["status"] != "ok" for e in result.notebooks):
                 result.status = "failed"
+            elif result.notebooks:
+                entry = _executive(staging, study_path, segment, pdf, log_lines)
+                result.notebooks.append(entry)
+                if entry["status"] != "ok":
+                    result.status = "failed"
+                    result.errors.append(f"executive summary: {entry['error']}")
         metrics_path = staging / "metrics.json"
         if metrics_path.exists():
             result.metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -336,6 +344,25 @@ def run_study(study_path: str | Path, out: str | Path, *, notebooks_dir: str | P
         if outdir.is_run_folder(stale):
             outdir.remove_run(stale)
     return result
+
+
+def _executive(staging, study_path, segment, pdf, log_lines):
+    """The run's executive summary (cem.reporting.executive), listed beside the notebooks' pages."""
+    from .executive import write_executive
+
+    t0 = time.time()
+    entry = {"notebook": "executive", "html": "", "pdf": "", "status": "ok"}
+    try:
+        study = load_study(study_path, segment, cache_dir=staging / DATA_CACHE)  # the run's checked tables
+        html, printed = write_executive(staging, study, pdf=pdf)
+        entry.update(html=html.name, pdf=printed.name if printed else "")
+        log_lines.append(f"executive summary: {html.name}" + (f", {printed.name}" if printed else ""))
+    except (CemError, OSError) as exc:  # the notebooks' pages stand; the run says what is missing
+        entry["status"] = "failed"
+        entry["error"] = str(exc)
+        log_lines.append(f"executive summary failed: {exc}")
+    entry["seconds"] = round(time.time() - t0, 2)
+    return entry
 
 
 def _run_notebook(pm, nb_name, notebooks_dir, staging, study_path, segment, kernel_name, timeout, pool, pdf,

@@ -86,6 +86,8 @@ def segment_comparison(run_dirs: Sequence[str | Path], *, study: Study | None = 
         ``client`` and ``brand:``).
     top : int
         Things to fix first listed per run.
+    name : str
+        The page's file name without its suffix (a batch of several studies writes one per study).
 
     Returns
     -------
@@ -216,7 +218,7 @@ def render_segment_comparison(content: dict) -> str:
 
 
 def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *, study: Study | None = None,
-                             pdf: bool = False, top: int = 3) -> tuple[Path, Path | None]:
+                             pdf: bool = False, top: int = 3, name: str = SEGMENTS_NAME) -> tuple[Path, Path | None]:
     """Write ``out/segments.html`` (and ``out/segments.pdf``): the runs of a ``--by`` batch side by side.
 
     Parameters
@@ -231,6 +233,8 @@ def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *,
         Also print the page to PDF (headless Chromium).
     top : int
         Things to fix first listed per run.
+    name : str
+        The page's file name without its suffix (a batch of several studies writes one per study).
 
     Returns
     -------
@@ -245,8 +249,8 @@ def write_segment_comparison(run_dirs: Sequence[str | Path], out: str | Path, *,
 
     out = Path(out)
     page = render_segment_comparison(segment_comparison(run_dirs, study=study, top=top))
-    html = atomic_write_text(out / f"{SEGMENTS_NAME}.html", page)
-    pdf_path = out / f"{SEGMENTS_NAME}.pdf"
+    html = atomic_write_text(out / f"{name}.html", page)
+    pdf_path = out / f"{name}.pdf"
     if pdf:
         from .browser import print_pdf
 

@@ -53,7 +53,8 @@ def test_every_report_is_printed_to_pdf_without_code(printed):
     out, result = printed
     assert result.status == "ok", result.errors
     pdfs = [nb["pdf"] for nb in result.notebooks]
-    assert pdfs == [nb["notebook"].replace(".ipynb", ".pdf") for nb in result.notebooks]
+    assert pdfs == [nb["html"].replace(".html", ".pdf") for nb in result.notebooks]
+    assert pdfs[-1] == "executive.pdf"  # the run's executive summary, printed with its pages
     pdftotext = _need("pdftotext")
     for name in pdfs:
         data = (out / "payroll" / name).read_bytes()
