@@ -161,8 +161,10 @@ def hostile(tmp_path_factory):
 
 def test_hostile_study_runs_and_prints(hostile):
     out, results, _, trap = hostile
-    assert [r.status for r in results] == ["ok"], [r.errors for r in results]
-    assert len(results[0].notebooks) == 6 and all(nb.get("pdf") for nb in results[0].notebooks)
+    assert [r.status for r in results] == ["ok", "ok"], [r.errors for r in results]  # all customers, the segment
+    for r in results:  # six notebooks and the executive summary, each printed
+        assert len(r.notebooks) == 7 and all(nb.get("pdf") for nb in r.notebooks)
+    assert (out / "segments.pdf").is_file()
     assert trap.hits == []  # printing to PDF fetched nothing
 
 
@@ -172,8 +174,8 @@ def test_hostile_report_in_a_browser_fetches_nothing_runs_nothing_and_links_stay
     sync_api = pytest.importorskip("playwright.sync_api")
     out, results, _, trap = hostile
     inside = out.resolve().as_uri() + "/"
-    pages = [out / "index.html"] + sorted((out / results[0].folder).glob("*.html"))
-    assert len(pages) == 7
+    pages = [out / "index.html", out / "segments.html"] + sorted((out / results[-1].folder).glob("*.html"))
+    assert len(pages) == 9  # the index, the segments side by side, six notebooks and the executive summary
     outside, ran, left, texts = [], [], [], {}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_need("chromium"), args=["--no-sandbox"])

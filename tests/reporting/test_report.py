@@ -46,8 +46,11 @@ def test_each_study_gets_a_run_and_the_index_lists_them(batch):
     assert 'href="solar/01_journey_model.html"' in index
     assert "3 run(s), 1 failed" in index
     assert 'href="solar/02_needs_opportunities.html"' in index  # the study has a survey
-    assert [nb["notebook"] for nb in results["solar"].notebooks] == list(SUITE)
-    assert [nb["notebook"] for nb in results["xss"].notebooks] == ["00_summary.ipynb", "01_journey_model.ipynb"]
+    # the notebooks' pages, then the run's executive summary (cem.reporting.executive), linked like them
+    assert [nb["notebook"] for nb in results["solar"].notebooks] == list(SUITE) + ["executive"]
+    assert [nb["notebook"] for nb in results["xss"].notebooks] == ["00_summary.ipynb", "01_journey_model.ipynb",
+                                                                   "executive"]
+    assert 'href="solar/executive.html"' in index and (out / "solar" / "executive.html").is_file()
     log = (out / "xss" / "log.txt").read_text()
     assert "02_needs_opportunities.ipynb: skipped, the study has no survey data" in log
     assert "03_value_by_step.ipynb: skipped, the study has no survey or events data" in log
@@ -284,7 +287,7 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
     assert r.returncode == 1, r.stderr[-2000:]
     assert "Traceback" not in r.stderr
     runs = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/run.json")}
-    assert runs["shop"]["status"] == "ok" and len(runs["shop"]["notebooks"]) == len(SUITE)
+    assert runs["shop"]["status"] == "ok" and len(runs["shop"]["notebooks"]) == len(SUITE) + 1  # + executive
     assert runs["broken"]["status"] == "failed" and "survey.csv:4: importance must be a rating" in runs["broken"]["errors"][0]
     dead = [e for e in runs["killer"]["errors"] if e.startswith("05_actual_vs_designed.ipynb")]
     assert dead and "cell 3 (import os, pathlib)" in dead[0] and "DeadKernelError" in dead[0], runs["killer"]
@@ -322,7 +325,7 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
 def test_by_makes_a_run_per_segment_of_those_customers(shop, tmp_path):
     suite = _suite(tmp_path / "suite")
     results = run_report([shop], tmp_path / "out", notebooks_dir=suite, by="segment", jobs=1)
-    assert [r.run for r in results] == ["shop__north", "shop__south"]
+    assert [r.run for r in results] == ["shop", "shop__north", "shop__south"]  # all customers, then each segment
     assert all(r.status == "ok" for r in results), [r.errors for r in results]
     customers = {r.run: r.metrics["lifetime_value"]["customers"] for r in results}
     import pandas as pd
@@ -331,8 +334,12 @@ def test_by_makes_a_run_per_segment_of_those_customers(shop, tmp_path):
     buyers = set(pd.read_csv(shop / "transactions.csv")["customer_id"])
     for value in ("north", "south"):
         assert customers[f"shop__{value}"] == len(set(table.loc[table["segment"] == value, "customer_id"]) & buyers)
+    assert customers["shop"] == len(set(table["customer_id"]) & buyers)
     index = (tmp_path / "out" / "index.html").read_text()
     assert "(segment = north)" in index and "(segment = south)" in index
+    # the runs side by side, linked from the index (#15 item 5)
+    page = (tmp_path / "out" / "segments.html").read_text()
+    assert 'href="segments.html"' in index and "All customers" in page and "segment: north" in page
     # A column the study does not have fails that study's batch entry, with a suggestion.
     results = run_report([shop], tmp_path / "out2", notebooks_dir=suite, by="segmnet")
     assert results[0].status == "failed" and "did you mean 'segment'" in results[0].errors[0]
@@ -469,12 +476,12 @@ def test_segment_values_that_share_a_safe_name_never_share_a_run(tmp_path):
     suite = _suite(tmp_path / "suite")
     out = tmp_path / "out"
     results = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2)
-    assert [r.status for r in results] == ["ok"] * 3, [r.errors for r in results]
-    assert len({r.run for r in results}) == 3
+    assert [r.status for r in results] == ["ok"] * 4, [r.errors for r in results]  # all customers + 3
+    assert len({r.run for r in results}) == 4
     from cem.reporting.outdir import run_name
 
     seen = set()
-    for r in results:
+    for r in results[1:]:
         data = json.loads((out / r.run / "run.json").read_text())
         column, value = data["segment"]
         assert r.run == run_name("shop", value) and data["title"].endswith(f"(segment = {value})")
@@ -483,8 +490,8 @@ def test_segment_values_that_share_a_safe_name_never_share_a_run(tmp_path):
     lines = []
     again = run_report([study], out, notebooks_dir=suite, by="segment", jobs=2, echo=lines.append)
     assert [r.run for r in again] == [r.run for r in results]
-    assert sum(line.startswith("reused: shop") for line in lines) == 3
-    assert (out / "index.html").read_text().count("<tr class=") == 3
+    assert sum(line.startswith("reused: shop") for line in lines) == 4
+    assert (out / "index.html").read_text().count("<tr class=") == 4
 
 
 def test_a_run_is_resumed_by_its_inputs_and_a_stale_failure_does_not_rerun_it(tmp_path):
