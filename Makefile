@@ -32,7 +32,7 @@ report: $(STAMP)
 # Every notebook of the suite and the workshop is executed by tests/test_notebooks.py (papermill, with
 # its metrics checked); nbval would run each a second time, so it is not used here.
 test: $(STAMP)
-	$(PY) -m pytest cem tests --doctest-modules
+	$(PY) -m pytest cem tests --doctest-modules --durations=20
 
 # The reference tools live in their own environment: never dependencies of cem. DuckDB and polars
 # are the "what a user would write instead" anchors of the RFM summary and the DFG.

@@ -192,6 +192,10 @@ def _draw_journey(layout, ax, title, font, legend):
                       label="performs a company step supporting it")]
     handles += [Line2D([], [], marker="s", ls="", mfc=c, mec=c, label=f"{s} gap") for s, c in SEVERITY_COLORS.items()]
     if legend:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncol=5, fontsize=F, frameon=False,
+        # one row of five keys takes about 11 inches: a narrower map (a small model) stacks them, or
+        # the constrained layout squeezes the map to make room and still cuts the keys
+        width = ax.figure.get_figwidth()
+        ncol = 5 if width >= 11 else 3 if width >= 7.5 else 2
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 0), ncol=ncol, fontsize=F, frameon=False,
                   borderaxespad=0.2)
     return ax

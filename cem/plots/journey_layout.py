@@ -85,10 +85,10 @@ class JourneyLayout:
     def figsize(self):
         """The figure's size in inches when the map gets a figure of its own: one
         ``_COL_IN`` per column plus the lane-label margin wide, ``_LINE_IN`` per text line high
-        (at least 6 x 3)."""
+        (at least 6 x 4: below that the title and the legend below the map leave it no room)."""
         width = (_LABEL_COLS + self.ncols) * _COL_IN
         height = self.total_lines * _LINE_IN + 0.6
-        return (max(width, 6), max(height, 3))
+        return (max(width, 6), max(height, 4))
 
 
 def _need_badge(G, needs):

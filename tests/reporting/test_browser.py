@@ -153,7 +153,7 @@ def hostile(tmp_path_factory):
     model = hostile_study(base / "study", trap.url)
     out = base / "out"
     try:
-        results = run_report([base / "study"], out, jobs=1, by="segment", pdf=True)
+        results = run_report([base / "study"], out, jobs=2, by="segment", pdf=True)
         yield out, results, model, trap
     finally:
         trap.close()

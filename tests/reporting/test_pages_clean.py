@@ -163,7 +163,7 @@ def problems(page: str, ids: set[str]) -> list[str]:
 def client_reports(tmp_path_factory):
     """The reports of the three studies, built once for the session."""
     out = tmp_path_factory.mktemp("client_reports") / "out"
-    results = run_report(list(STUDIES.values()), out)
+    results = run_report(list(STUDIES.values()), out, jobs=2)
     return out, {r.run: r for r in results}
 
 
@@ -207,3 +207,34 @@ def test_the_index_speaks_to_a_client(client_reports):
     ids = set().union(*(model_ids(p) for p in STUDIES.values()))
     found = problems((out / "index.html").read_text(encoding="utf-8"), ids)
     assert not found, "\n".join(found)
+
+
+def test_every_page_renders_in_a_real_browser(client_reports):
+    """Each page as Chromium draws it, kept in test-output/pages/ for a person to look at (#15)."""
+    import shutil
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed")
+    out, _ = client_reports
+    shots = Path(__file__).resolve().parents[2] / "test-output" / "pages"
+    with sync_api.sync_playwright() as p:  # one browser for every page: a Chromium start per page is slow
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+            for study in STUDIES:
+                (shots / study).mkdir(parents=True, exist_ok=True)
+                for page in sorted((out / study).glob("*.html")):
+                    tab.goto(page.resolve().as_uri())
+                    png = shots / study / f"{page.stem}.png"
+                    tab.screenshot(path=str(png))
+                    pixels = mpimg.imread(str(png))
+                    assert pixels.shape[:2] == (1000, 1280)
+                    # text, tables and figures, not a blank or an error page
+                    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50, (study, page.name)
+        finally:
+            browser.close()

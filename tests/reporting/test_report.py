@@ -32,7 +32,7 @@ def batch(tmp_path_factory):
     out = base / "out"
     os.environ["CEM_PSEUDONYM_KEY"] = KEY  # the kernels inherit it
     try:
-        results = run_report([EXAMPLES / "solar", broken, xss], out)
+        results = run_report([EXAMPLES / "solar", broken, xss], out, jobs=2)
     finally:
         del os.environ["CEM_PSEUDONYM_KEY"]
     return out, {r.run: r for r in results}
@@ -324,7 +324,7 @@ def test_failures_are_listed_resumed_and_dask_gives_the_same_metrics(shop, tmp_p
 
 def test_by_makes_a_run_per_segment_of_those_customers(shop, tmp_path):
     suite = _suite(tmp_path / "suite")
-    results = run_report([shop], tmp_path / "out", notebooks_dir=suite, by="segment", jobs=1)
+    results = run_report([shop], tmp_path / "out", notebooks_dir=suite, by="segment", jobs=2)
     assert [r.run for r in results] == ["shop", "shop__north", "shop__south"]  # all customers, then each segment
     assert all(r.status == "ok" for r in results), [r.errors for r in results]
     customers = {r.run: r.metrics["lifetime_value"]["customers"] for r in results}
