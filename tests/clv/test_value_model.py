@@ -323,3 +323,15 @@ def test_the_page_tables_say_names_and_no_negative_amount_at_stake(payroll_value
     assert set(metrics["step_effects"]) == ids
     assert all(e["ci_low"] < e["coef"] < e["ci_high"] for e in metrics["step_effects"].values())
     assert lifetime_metrics(None, "contractual", "EUR")["total_clv"] is None
+
+
+def test_the_model_choice_table_read_from_metrics_json_shows_the_holdout_error_the_text_does():
+    """metrics.json keeps a holdout error to 0.01 %, so the table read back from it says -3.7 %, as the
+    page's sentence computed from the fit does (it kept 2 decimals of the share: -4.0 %)."""
+    from cem.clv.value_model import model_choice_table
+
+    vm = ValueModel("Pareto/NBD", 1e6, 9e5, 1.1e6, "EUR", 20.0, 2000, pd.DataFrame(), None, pd.DataFrame({
+        "model": ["BG/NBD", "Pareto/NBD"], "holdout_error": [0.0712, -0.0371], "loglik": [-15328.1, -15305.2],
+        "fit_warning": [None, None], "chosen": [False, True]}), "")
+    back = ValueModel.from_dict(json.loads(json.dumps(vm.to_dict())))
+    assert model_choice_table(back)["holdout_error"].tolist() == ["+7.1 %", "-3.7 %"]
